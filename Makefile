@@ -1,0 +1,111 @@
+# havip: top-level Makefile.
+#
+# 'make' installs the Debian packages havip needs (when missing), builds
+# Open vSwitch's static library once into $(HAVIP_CACHE) keyed by the
+# openvswitch-source version, generates the C IDL for the HAVIP_Northbound
+# schema and builds the controller, the CLI and the unit tests.
+#
+#   make            build everything
+#   make check      build, then run every test (unit, sandbox, namespaces)
+#   make sandbox    build, then start a private sandbox and leave a shell
+#   make demo       build, then run the failover demo non-interactively
+#   make bench      build, then run the benchmarks (never part of check)
+
+HAVIP_CACHE ?= /var/cache/havip
+TESTS ?=
+
+CC ?= cc
+WARNINGS = -Wall -Wextra -Werror -Wno-sign-compare -Wno-unused-parameter \
+	   -Wmissing-prototypes -Wstrict-prototypes -Wpointer-arith \
+	   -Wformat-security -Wshadow
+CFLAGS ?= -O2 -g
+ALL_CFLAGS = $(WARNINGS) $(CFLAGS) -std=gnu11 -I. -Iinclude \
+	     -I$(OVS) -I$(OVS)/include -I$(OVS)/lib
+LIBOVS = $(OVS)/lib/.libs/libopenvswitch.a
+OVS_LIBS = -latomic -lm -lssl -lcrypto -lpthread
+
+.PHONY: all check sandbox demo bench clean distclean deps
+all:
+
+# Debian packages and the cached OVS build.  '.ovs.mk' names the OVS tree;
+# make rebuilds it (and restarts) whenever it is missing.
+NO_BUILD_GOALS = clean distclean
+ifeq ($(filter $(NO_BUILD_GOALS),$(MAKECMDGOALS)),)
+include .ovs.mk
+endif
+
+.deps-stamp: build-aux/install-deps.sh
+	build-aux/install-deps.sh
+	touch $@
+
+.ovs.mk: .deps-stamp build-aux/ovs-cache.sh
+	@tree=$$(build-aux/ovs-cache.sh $(HAVIP_CACHE)) && \
+	echo "OVS = $$tree" > $@.tmp && \
+	libs=$$(sed -n "s/^dependency_libs='\(.*\)'/\1/p" \
+		$$tree/lib/libopenvswitch.la) && \
+	libs=$$(echo "$$libs" | \
+		sed 's,\([^ ]*\)/\(lib[^/ ]*\)\.la,\1/.libs/\2.a,g') && \
+	echo "OVS_LIBS = $$libs -latomic -lm -lpthread" >> $@.tmp && \
+	mv $@.tmp $@
+
+deps: .deps-stamp
+
+# The HAVIP_Northbound C IDL.
+IDLC = PYTHONPATH=$(OVS)/python $(OVS)/ovsdb/ovsdb-idlc
+ovsdb/havip-nb.ovsidl: ovsdb/havip-nb.ovsschema ovsdb/havip-nb-idl.ann
+	$(IDLC) annotate $^ > $@.tmp && mv $@.tmp $@
+ovsdb/havip-nb-idl.h: ovsdb/havip-nb.ovsidl
+	$(IDLC) c-idl-header $< > $@.tmp && mv $@.tmp $@
+ovsdb/havip-nb-idl.c: ovsdb/havip-nb.ovsidl
+	$(IDLC) c-idl-source $< > $@.tmp && mv $@.tmp $@
+
+# libhavip.a: the pure library (addresses, rules, flow pipeline) and the IDL.
+LIB_SRCS = $(wildcard flows/*.c) ovsdb/havip-nb-idl.c
+LIB_OBJS = $(LIB_SRCS:.c=.o)
+CONTROLLER_OBJS = $(patsubst %.c,%.o,$(wildcard controller/*.c))
+NBCTL_OBJS = utilities/havip-nbctl.o
+UNIT_OBJS = $(patsubst %.c,%.o,$(wildcard tests/unit/*.c))
+ALL_OBJS = $(LIB_OBJS) $(CONTROLLER_OBJS) $(NBCTL_OBJS) $(UNIT_OBJS)
+
+PROGRAMS = controller/havip-controller utilities/havip-nbctl tests/unit/test-unit
+all: $(PROGRAMS)
+
+$(ALL_OBJS): ovsdb/havip-nb-idl.h
+
+%.o: %.c
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
+
+flows/libhavip.a: $(LIB_OBJS)
+	rm -f $@ && ar rcs $@ $^
+
+controller/havip-controller: $(CONTROLLER_OBJS) flows/libhavip.a $(LIBOVS)
+	$(CC) $(CFLAGS) -o $@ $^ $(OVS_LIBS)
+
+utilities/havip-nbctl: $(NBCTL_OBJS) flows/libhavip.a $(LIBOVS)
+	$(CC) $(CFLAGS) -o $@ $^ $(OVS_LIBS)
+
+tests/unit/test-unit: $(UNIT_OBJS) flows/libhavip.a $(LIBOVS)
+	$(CC) $(CFLAGS) -o $@ $^ -lcunit $(OVS_LIBS)
+
+-include $(ALL_OBJS:.o=.d)
+
+# Tests, sandbox, demo, benchmarks.
+check: all
+	tests/run $(TESTS)
+
+sandbox: all
+	utilities/havip-sandbox
+
+demo: all
+	utilities/havip-sandbox --demo
+
+bench: all
+	bench/run
+
+clean:
+	rm -f $(PROGRAMS) flows/libhavip.a
+	find . -name '*.o' -o -name '*.d' | xargs rm -f
+	rm -f ovsdb/havip-nb.ovsidl ovsdb/havip-nb-idl.[ch]
+
+distclean: clean
+	rm -f .ovs.mk .deps-stamp

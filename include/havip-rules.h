@@ -1,0 +1,91 @@
+/*
+ * Copyright (c) 2026 The havip authors.
+ *
+ * Licensed under the Apache License, Version 2.0.
+ */
+
+#ifndef HAVIP_RULES_H
+#define HAVIP_RULES_H 1
+
+/* The binding rules of DESIGN.md section 3, checked over a whole set of
+ * HAVIP_Northbound rows.
+ *
+ * havip-nbctl runs havip_rules_check() on the database before and after its
+ * commands and refuses a transaction that adds a violation; the controller
+ * runs it on every recompute and programs nothing a violation names.  The
+ * check reads only the rows it is given (no I/O), so unit tests build rows
+ * by hand.
+ *
+ * Each violation is attached to one row (its UUID): the HAVIP or Port whose
+ * binding is refused, the Subnet whose CIDR is bad, and so on.  One row may
+ * have several violations. */
+
+#include <stddef.h>
+#include "openvswitch/hmap.h"
+#include "openvswitch/uuid.h"
+
+struct nbrec_region;
+struct nbrec_subnet;
+struct nbrec_port;
+struct nbrec_havip;
+struct nbrec_eip;
+
+enum havip_rule {
+    HAVIP_RULE_SAME_REGION = 1,  /* EIP in the HAVIP's (port's) region. */
+    HAVIP_RULE_EIP_FREE = 2,     /* EIP bound to no other HAVIP or port. */
+    HAVIP_RULE_ONE_BINDING = 3,  /* One EIP per HAVIP, one binding/EIP. */
+    HAVIP_RULE_BIND_TO_HAVIP = 4,/* eip-bind targets a HAVIP. */
+    HAVIP_RULE_ADDRESSES = 5,    /* Valid, in subnet, no collision. */
+    HAVIP_RULE_HOLDER = 6,       /* Holder is an associated port. */
+};
+
+/* "same region", "EIP free", ...: the rule's short name. */
+const char *havip_rule_name(enum havip_rule);
+
+/* One broken rule. */
+struct havip_violation {
+    struct hmap_node node;      /* In havip_verdicts, by uuid_hash(&row). */
+    struct uuid row;            /* The row that breaks 'rule'. */
+    enum havip_rule rule;
+    char *msg;                  /* "rule 2 (EIP free): EIP e1 is bound ..." */
+};
+
+/* All violations found in one check. */
+struct havip_verdicts {
+    struct hmap violations;     /* Contains "struct havip_violation"s. */
+};
+
+void havip_verdicts_init(struct havip_verdicts *);
+void havip_verdicts_destroy(struct havip_verdicts *);
+void havip_verdicts_clear(struct havip_verdicts *);
+size_t havip_verdicts_count(const struct havip_verdicts *);
+const struct havip_violation *havip_verdicts_find(
+    const struct havip_verdicts *, const struct uuid *row);
+const struct havip_violation *havip_verdicts_find_rule(
+    const struct havip_verdicts *, const struct uuid *row, enum havip_rule);
+bool havip_verdicts_has(const struct havip_verdicts *,
+                        const struct havip_violation *);
+
+/* The rows to check.  Arrays of borrowed pointers; rows reference each other
+ * (Port.subnet, HAVIP.ports, ...) as the IDL gives them. */
+struct havip_nb_rows {
+    const struct nbrec_region **regions;
+    size_t n_regions;
+    const struct nbrec_subnet **subnets;
+    size_t n_subnets;
+    const struct nbrec_port **ports;
+    size_t n_ports;
+    const struct nbrec_havip **havips;
+    size_t n_havips;
+    const struct nbrec_eip **eips;
+    size_t n_eips;
+};
+
+/* Checks every rule over 'rows' and adds each violation to 'verdicts'. */
+void havip_rules_check(const struct havip_nb_rows *rows,
+                       struct havip_verdicts *verdicts);
+
+/* Helpers for the names in messages. */
+const struct nbrec_region *havip_subnet_region(const struct nbrec_subnet *);
+
+#endif /* havip-rules.h */

@@ -1,0 +1,96 @@
+# -*- sh -*-
+# tests/lib.sh: helpers for havip's shell tests, in the spirit of OVS's
+# autotest macros.  Sourced by tests/run before each test function runs in
+# its own subshell and its own directory ($TESTDIR).
+#
+#   check CMD...                 CMD must exit 0 (its output goes to the log)
+#   check_fails RC 'TEXT' CMD... CMD must exit RC and print TEXT (exactly,
+#                                one line) on stderr
+#   check_output 'TEXT' CMD...   CMD must exit 0 and print exactly TEXT
+#   expect_eq ACTUAL EXPECTED [WHAT]
+#   wait_until 'SHELL-CONDITION' [SECONDS]   poll every 50 ms, default 10 s
+#   skip WHY                     end the test as skipped
+#   on_exit 'CMD'                run CMD when the test ends, pass or fail
+
+. "$HAVIP_SRCDIR/utilities/havip-daemons.sh"
+
+fail() {
+    echo "FAILED: $*" >&2
+    exit 1
+}
+
+skip() {
+    echo "SKIPPED: $*" >&2
+    exit 77
+}
+
+check() {
+    echo "+ $*" >&2
+    if ! "$@" >"$TESTDIR/check.out" 2>&1; then
+        cat "$TESTDIR/check.out" >&2
+        fail "command failed: $*"
+    fi
+    cat "$TESTDIR/check.out" >&2
+}
+
+check_fails() {
+    want_rc=$1 want_err=$2
+    shift 2
+    echo "+ $* (expect exit $want_rc)" >&2
+    rc=0
+    "$@" >"$TESTDIR/check.out" 2>"$TESTDIR/check.err" || rc=$?
+    cat "$TESTDIR/check.out" "$TESTDIR/check.err" >&2
+    [ "$rc" = "$want_rc" ] || fail "exit status $rc, wanted $want_rc: $*"
+    got=$(cat "$TESTDIR/check.err")
+    [ "$got" = "$want_err" ] || fail "stderr of '$*'
+  got:    $got
+  wanted: $want_err"
+}
+
+check_output() {
+    want=$1
+    shift
+    echo "+ $*" >&2
+    rc=0
+    got=$("$@" 2>"$TESTDIR/check.err") || rc=$?
+    cat "$TESTDIR/check.err" >&2
+    [ "$rc" = 0 ] || fail "exit status $rc: $*"
+    [ "$got" = "$want" ] || fail "output of '$*'
+--- got:
+$got
+--- wanted:
+$want"
+}
+
+expect_eq() {
+    [ "$1" = "$2" ] || fail "${3:-value}: got '$1', wanted '$2'"
+}
+
+wait_until() {
+    cond=$1 limit=${2:-10}
+    n=$((limit * 20)) i=0
+    while ! eval "$cond" >/dev/null 2>&1; do
+        i=$((i + 1))
+        [ $i -ge $n ] && fail "timed out after ${limit}s waiting for: $cond"
+        sleep 0.05
+    done
+}
+
+on_exit() {
+    HAVIP_ON_EXIT="$1; ${HAVIP_ON_EXIT:-}"
+}
+
+havip_test_cleanup() {
+    eval "${HAVIP_ON_EXIT:-}"
+    havip_stop_all
+}
+
+# Strips UUIDs from stdin so outputs can be compared exactly.
+filter_uuids() {
+    sed -E 's/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/<uuid>/g'
+}
+
+# need_root: skip the test unless running as root.
+need_root() {
+    [ "$(id -u)" = 0 ] || skip "needs root"
+}
