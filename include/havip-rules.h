@@ -37,6 +37,7 @@ enum havip_rule {
     HAVIP_RULE_BIND_TO_HAVIP = 4,/* eip-bind targets a HAVIP. */
     HAVIP_RULE_ADDRESSES = 5,    /* Valid, in subnet, no collision. */
     HAVIP_RULE_HOLDER = 6,       /* Holder is an associated port. */
+    HAVIP_RULE_SAME_SUBNET = 7,  /* Associated ports in HAVIP's subnet. */
 };
 
 /* "same region", "EIP free", ...: the rule's short name. */
@@ -85,7 +86,16 @@ struct havip_nb_rows {
 void havip_rules_check(const struct havip_nb_rows *rows,
                        struct havip_verdicts *verdicts);
 
-/* Helpers for the names in messages. */
+struct ovsdb_idl;
+
+/* Fills 'rows' with every row of those tables in 'idl' (including rows
+ * inserted or changed by an open transaction).  Free the arrays with
+ * havip_nb_rows_destroy(). */
+void havip_nb_rows_from_idl(const struct ovsdb_idl *idl,
+                            struct havip_nb_rows *rows);
+void havip_nb_rows_destroy(struct havip_nb_rows *rows);
+
+/* The region a subnet belongs to, or NULL when the chain is broken. */
 const struct nbrec_region *havip_subnet_region(const struct nbrec_subnet *);
 
 #endif /* havip-rules.h */
