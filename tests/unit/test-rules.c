@@ -1,0 +1,382 @@
+/*
+ * Copyright (c) 2026 The havip authors.
+ *
+ * Licensed under the Apache License, Version 2.0.
+ */
+
+/* Unit tests for flows/rules.c, on rows built by hand (no database). */
+
+#include <config.h>
+#include <CUnit/CUnit.h>
+#include <stdlib.h>
+#include <string.h>
+#include "havip-rules.h"
+#include "ovsdb/havip-nb-idl.h"
+#include "unit.h"
+#include "util.h"
+
+/* A hand-built set of rows.  Rows are zeroed structs with a fresh UUID;
+ * the checker reads only their columns. */
+static struct havip_nb_rows world;
+static struct havip_verdicts verdicts;
+
+#define APPEND(ARRAY, N, ROW)                                           \
+    do {                                                                \
+        (ARRAY) = xrealloc((void *) (ARRAY),                            \
+                           ((N) + 1) * sizeof *(ARRAY));                \
+        (ARRAY)[(N)++] = (ROW);                                         \
+    } while (0)
+
+static void *
+new_row(size_t size)
+{
+    struct ovsdb_idl_row *row = xzalloc(size);
+    uuid_generate(&row->uuid);
+    return row;
+}
+
+static struct nbrec_region *
+add_region(const char *name, const char *gw_mac)
+{
+    struct nbrec_region *r = new_row(sizeof *r);
+    r->name = CONST_CAST(char *, name);
+    r->external_gateway_mac = CONST_CAST(char *, gw_mac);
+    APPEND(world.regions, world.n_regions, r);
+    return r;
+}
+
+static struct nbrec_vpc *
+add_vpc(const char *name, struct nbrec_region *region)
+{
+    struct nbrec_vpc *v = new_row(sizeof *v);
+    v->name = CONST_CAST(char *, name);
+    v->region = region;
+    return v;
+}
+
+static struct nbrec_subnet *
+add_subnet(const char *name, struct nbrec_vpc *vpc, const char *cidr,
+           const char *gw)
+{
+    struct nbrec_subnet *s = new_row(sizeof *s);
+    s->name = CONST_CAST(char *, name);
+    s->vpc = vpc;
+    s->cidr = CONST_CAST(char *, cidr);
+    s->gateway_ip = CONST_CAST(char *, gw);
+    s->gateway_mac = CONST_CAST(char *, "0a:00:00:00:00:01");
+    APPEND(world.subnets, world.n_subnets, s);
+    return s;
+}
+
+static struct nbrec_port *
+add_port(const char *name, struct nbrec_subnet *subnet, const char *mac,
+         const char *ip)
+{
+    struct nbrec_port *p = new_row(sizeof *p);
+    p->name = CONST_CAST(char *, name);
+    p->subnet = subnet;
+    p->mac = CONST_CAST(char *, mac);
+    p->ip = CONST_CAST(char *, ip);
+    APPEND(world.ports, world.n_ports, p);
+    return p;
+}
+
+static struct nbrec_havip *
+add_havip(const char *name, struct nbrec_subnet *subnet, const char *ip)
+{
+    struct nbrec_havip *h = new_row(sizeof *h);
+    h->name = CONST_CAST(char *, name);
+    h->subnet = subnet;
+    h->ip = CONST_CAST(char *, ip);
+    APPEND(world.havips, world.n_havips, h);
+    return h;
+}
+
+static void
+havip_associate(struct nbrec_havip *h, struct nbrec_port *p)
+{
+    APPEND(h->ports, h->n_ports, p);
+}
+
+static struct nbrec_eip *
+add_eip(const char *name, struct nbrec_region *region, const char *ip)
+{
+    struct nbrec_eip *e = new_row(sizeof *e);
+    e->name = CONST_CAST(char *, name);
+    e->region = region;
+    e->ip = CONST_CAST(char *, ip);
+    APPEND(world.eips, world.n_eips, e);
+    return e;
+}
+
+/* Objects of the standard world built by setup(). */
+static struct nbrec_region *r1, *r2;
+static struct nbrec_vpc *vpc1, *vpc2;
+static struct nbrec_subnet *s1, *s2, *s3;
+static struct nbrec_port *p1, *p2, *p3;
+static struct nbrec_havip *h1;
+static struct nbrec_eip *e1, *e2;
+
+/* One region with a VPC of two subnets, a HAVIP with two associated
+ * ports, one holding it, bound to EIP e1; a second region and VPC. */
+static void
+setup(void)
+{
+    memset(&world, 0, sizeof world);
+    havip_verdicts_init(&verdicts);
+
+    r1 = add_region("r1", "0a:ff:00:00:00:01");
+    r2 = add_region("r2", "");
+    vpc1 = add_vpc("vpc1", r1);
+    vpc2 = add_vpc("vpc2", r2);
+    s1 = add_subnet("s1", vpc1, "10.0.1.0/24", "10.0.1.1");
+    s2 = add_subnet("s2", vpc1, "10.0.2.0/24", "10.0.2.1");
+    s3 = add_subnet("s3", vpc2, "10.0.1.0/24", "10.0.1.1");
+    p1 = add_port("p1", s1, "0a:00:00:00:01:0b", "10.0.1.11");
+    p2 = add_port("p2", s1, "0a:00:00:00:01:0c", "10.0.1.12");
+    p3 = add_port("p3", s2, "0a:00:00:00:02:0b", "10.0.2.11");
+    h1 = add_havip("h1", s1, "10.0.1.100");
+    havip_associate(h1, p1);
+    havip_associate(h1, p2);
+    h1->holder = p1;
+    e1 = add_eip("e1", r1, "203.0.113.10");
+    e2 = add_eip("e2", r2, "198.51.100.10");
+    h1->eip = e1;
+}
+
+static void
+free_rows(void **rows, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        free(rows[i]);
+    }
+    free(rows);
+}
+
+static void
+teardown(void)
+{
+    for (size_t i = 0; i < world.n_havips; i++) {
+        free(CONST_CAST(struct nbrec_havip *, world.havips[i])->ports);
+    }
+    free(vpc1);
+    free(vpc2);
+    free_rows((void **) world.regions, world.n_regions);
+    free_rows((void **) world.subnets, world.n_subnets);
+    free_rows((void **) world.ports, world.n_ports);
+    free_rows((void **) world.havips, world.n_havips);
+    free_rows((void **) world.eips, world.n_eips);
+    havip_verdicts_destroy(&verdicts);
+}
+
+/* Runs the check and asserts that 'row' has a violation of 'rule' with
+ * message 'msg'. */
+static void
+assert_violation(const struct ovsdb_idl_row *row, enum havip_rule rule,
+                 const char *msg)
+{
+    const struct havip_violation *v;
+
+    v = havip_verdicts_find_rule(&verdicts, &row->uuid, rule);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(v);
+    CU_ASSERT_STRING_EQUAL(v->msg, msg);
+}
+
+static void
+check(void)
+{
+    havip_verdicts_clear(&verdicts);
+    havip_rules_check(&world, &verdicts);
+}
+
+static void
+test_valid_world(void)
+{
+    setup();
+    /* Same addresses in another VPC are fine: VPCs are isolated. */
+    add_port("q1", s3, "0a:00:00:00:01:0b", "10.0.1.11");
+    add_havip("hq", s3, "10.0.1.100");
+    check();
+    CU_ASSERT_EQUAL(havip_verdicts_count(&verdicts), 0);
+    teardown();
+}
+
+static void
+test_same_region(void)
+{
+    setup();
+    h1->eip = e2;
+    check();
+    CU_ASSERT_EQUAL(havip_verdicts_count(&verdicts), 1);
+    assert_violation(&h1->header_, HAVIP_RULE_SAME_REGION,
+                     "rule 1 (same region): EIP e2 is in region r2 but "
+                     "HAVIP h1 is in region r1");
+    teardown();
+}
+
+static void
+test_one_binding(void)
+{
+    setup();
+    p3->eip = e1;
+    check();
+    CU_ASSERT_EQUAL(havip_verdicts_count(&verdicts), 2);
+    assert_violation(&h1->header_, HAVIP_RULE_ONE_BINDING,
+                     "rule 3 (one binding per EIP): EIP e1 is bound to "
+                     "both port p3 and HAVIP h1");
+    assert_violation(&p3->header_, HAVIP_RULE_ONE_BINDING,
+                     "rule 3 (one binding per EIP): EIP e1 is bound to "
+                     "both port p3 and HAVIP h1");
+    teardown();
+}
+
+static void
+test_host_addresses(void)
+{
+    setup();
+    p2->ip = CONST_CAST(char *, "10.0.2.12");
+    p3->ip = CONST_CAST(char *, "10.0.2.1");
+    h1->ip = CONST_CAST(char *, "10.0.1.255");
+    check();
+    CU_ASSERT_EQUAL(havip_verdicts_count(&verdicts), 3);
+    assert_violation(&p2->header_, HAVIP_RULE_ADDRESSES,
+                     "rule 5 (addresses): port p2: 10.0.2.12 is outside "
+                     "10.0.1.0/24");
+    assert_violation(&p3->header_, HAVIP_RULE_ADDRESSES,
+                     "rule 5 (addresses): port p3: 10.0.2.1 is the gateway "
+                     "address of 10.0.2.0/24");
+    assert_violation(&h1->header_, HAVIP_RULE_ADDRESSES,
+                     "rule 5 (addresses): HAVIP h1: 10.0.1.255 is the "
+                     "broadcast address of 10.0.1.0/24");
+    teardown();
+}
+
+static void
+test_collisions(void)
+{
+    setup();
+    struct nbrec_havip *h2 = add_havip("h2", s1, "10.0.1.12");
+    struct nbrec_port *p4 = add_port("p4", s1, "0a:00:00:00:01:0b",
+                                     "10.0.1.14");
+    check();
+    CU_ASSERT_EQUAL(havip_verdicts_count(&verdicts), 4);
+    assert_violation(&p2->header_, HAVIP_RULE_ADDRESSES,
+                     "rule 5 (addresses): port p2: 10.0.1.12 is also used "
+                     "by HAVIP h2 in VPC vpc1");
+    assert_violation(&h2->header_, HAVIP_RULE_ADDRESSES,
+                     "rule 5 (addresses): HAVIP h2: 10.0.1.12 is also used "
+                     "by port p2 in VPC vpc1");
+    assert_violation(&p4->header_, HAVIP_RULE_ADDRESSES,
+                     "rule 5 (addresses): port p4: MAC 0a:00:00:00:01:0b is "
+                     "also used by port p1 in subnet s1");
+    assert_violation(&p1->header_, HAVIP_RULE_ADDRESSES,
+                     "rule 5 (addresses): port p1: MAC 0a:00:00:00:01:0b is "
+                     "also used by port p4 in subnet s1");
+    teardown();
+}
+
+static void
+test_malformed(void)
+{
+    setup();
+    r2->external_gateway_mac = CONST_CAST(char *, "zz");
+    s3->cidr = CONST_CAST(char *, "10.0.1.7/24");
+    p1->mac = CONST_CAST(char *, "0a:00:00:00:01");
+    e2->ip = CONST_CAST(char *, "198.51.100");
+    check();
+    assert_violation(&r2->header_, HAVIP_RULE_ADDRESSES,
+                     "rule 5 (addresses): region r2: external gateway MAC "
+                     "zz: invalid MAC address");
+    assert_violation(&s3->header_, HAVIP_RULE_ADDRESSES,
+                     "rule 5 (addresses): subnet s3: 10.0.1.7/24: host bits "
+                     "set in CIDR");
+    assert_violation(&p1->header_, HAVIP_RULE_ADDRESSES,
+                     "rule 5 (addresses): port p1: 0a:00:00:00:01: invalid "
+                     "MAC address");
+    assert_violation(&e2->header_, HAVIP_RULE_ADDRESSES,
+                     "rule 5 (addresses): EIP e2: 198.51.100: invalid IPv4 "
+                     "address");
+    CU_ASSERT_EQUAL(havip_verdicts_count(&verdicts), 4);
+    teardown();
+}
+
+static void
+test_overlapping_subnets(void)
+{
+    setup();
+    struct nbrec_subnet *s4 = add_subnet("s4", vpc1, "10.0.0.0/16",
+                                         "10.0.0.1");
+    check();
+    assert_violation(&s4->header_, HAVIP_RULE_ADDRESSES,
+                     "rule 5 (addresses): subnet s4 (10.0.0.0/16) overlaps "
+                     "subnet s1 (10.0.1.0/24) in VPC vpc1");
+    assert_violation(&s1->header_, HAVIP_RULE_ADDRESSES,
+                     "rule 5 (addresses): subnet s1 (10.0.1.0/24) overlaps "
+                     "subnet s4 (10.0.0.0/16) in VPC vpc1");
+    teardown();
+}
+
+static void
+test_holder(void)
+{
+    setup();
+    h1->holder = p3;
+    check();
+    assert_violation(&h1->header_, HAVIP_RULE_HOLDER,
+                     "rule 6 (holder): holder p3 of HAVIP h1 is not one of "
+                     "its associated ports");
+    CU_ASSERT_EQUAL(havip_verdicts_count(&verdicts), 1);
+    teardown();
+}
+
+static void
+test_same_subnet(void)
+{
+    setup();
+    havip_associate(h1, p3);
+    check();
+    assert_violation(&h1->header_, HAVIP_RULE_SAME_SUBNET,
+                     "rule 7 (same subnet): port p3 (subnet s2) is "
+                     "associated with HAVIP h1 in subnet s1");
+    CU_ASSERT_EQUAL(havip_verdicts_count(&verdicts), 1);
+    teardown();
+}
+
+static void
+test_verdicts_has(void)
+{
+    struct havip_verdicts before;
+
+    setup();
+    check();
+    havip_verdicts_init(&before);
+    havip_rules_check(&world, &before);
+    h1->holder = p3;
+    check();
+    /* The new violation is not in 'before'. */
+    const struct havip_violation *v = havip_verdicts_find(&verdicts,
+                                                          &h1->header_.uuid);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(v);
+    CU_ASSERT_FALSE(havip_verdicts_has(&before, v));
+    CU_ASSERT_TRUE(havip_verdicts_has(&verdicts, v));
+    havip_verdicts_destroy(&before);
+    teardown();
+}
+
+void
+unit_rules_register(void)
+{
+    CU_pSuite suite = CU_add_suite("rules", NULL, NULL);
+
+    CU_add_test(suite, "a valid world has no violation", test_valid_world);
+    CU_add_test(suite, "rule 1: same region", test_same_region);
+    CU_add_test(suite, "rule 3: one binding per EIP", test_one_binding);
+    CU_add_test(suite, "rule 5: host addresses", test_host_addresses);
+    CU_add_test(suite, "rule 5: collisions in a VPC", test_collisions);
+    CU_add_test(suite, "rule 5: malformed rows", test_malformed);
+    CU_add_test(suite, "rule 5: overlapping subnets",
+                test_overlapping_subnets);
+    CU_add_test(suite, "rule 6: holder is associated", test_holder);
+    CU_add_test(suite, "rule 7: same subnet", test_same_subnet);
+    CU_add_test(suite, "verdicts: new violations", test_verdicts_has);
+}
