@@ -1,0 +1,443 @@
+/*
+ * Copyright (c) 2026 The havip authors.
+ *
+ * Licensed under the Apache License, Version 2.0.
+ */
+
+/* havip-controller: the daemon beside ovs-vswitchd on each chassis.
+ *
+ * main() owns the two database connections (the local Open_vSwitch
+ * database and HAVIP_Northbound), the unixctl server and the poll loop.
+ * Each iteration reads the inputs (local configuration, NB contents),
+ * brings the integration bridge and this chassis's Chassis row up to date
+ * and acknowledges the NB configuration that is installed.  The modules
+ * own the rest: local-config.c the Open_vSwitch external_ids, br-int.c the
+ * bridge, chassis.c the Chassis row and NB_Global.hv_cfg. */
+
+#include <config.h>
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "br-int.h"
+#include "chassis.h"
+#include "command-line.h"
+#include "coverage.h"
+#include "daemon.h"
+#include "dirs.h"
+#include "fatal-signal.h"
+#include "lib/vswitch-idl.h"
+#include "local-config.h"
+#include "memory.h"
+#include "openvswitch/dynamic-string.h"
+#include "openvswitch/poll-loop.h"
+#include "openvswitch/vconn.h"
+#include "openvswitch/vlog.h"
+#include "ovsdb-idl.h"
+#include "ovsdb/havip-nb-idl.h"
+#include "simap.h"
+#include "stream-ssl.h"
+#include "stream.h"
+#include "timeval.h"
+#include "unixctl.h"
+#include "util.h"
+
+VLOG_DEFINE_THIS_MODULE(main);
+
+COVERAGE_DEFINE(nb_db_connect);
+COVERAGE_DEFINE(ovs_db_connect);
+
+/* How long a clean exit waits for the NB database to delete this chassis's
+ * row before giving up. */
+#define EXIT_CLEANUP_MSEC 5000
+
+/* State of the "exit" unixctl command. */
+struct exit_args {
+    bool exiting;               /* Leave the main loop? */
+    bool restart;               /* "exit --restart": keep the Chassis row. */
+    struct unixctl_conn *conn;  /* Connection to reply to once done. */
+};
+
+/* What "connection-status" reports on. */
+struct controller_dbs {
+    struct ovsdb_idl *ovs_idl;  /* Local Open_vSwitch database. */
+    const char *ovs_remote;     /* Its remote. */
+    struct ovsdb_idl *nb_idl;   /* HAVIP_Northbound. */
+    const struct local_config *cfg; /* Names the NB remote. */
+};
+
+static unixctl_cb_func controller_exit;
+static unixctl_cb_func controller_connection_status;
+
+static char *parse_options(int argc, char *argv[], char **unixctl_path);
+OVS_NO_RETURN static void usage(void);
+
+/* Returns the NB_Global.nb_cfg whose flows are installed, or 'prev' if
+ * NB_Global cannot be read.
+ *
+ * havip does not program flows yet, so a configuration counts as installed
+ * as soon as it is read.  The flow installer will take this over and report
+ * the nb_cfg of the flow table that the switch confirmed with a barrier. */
+static int64_t
+installed_nb_cfg(const struct ovsdb_idl *nb_idl, int64_t prev)
+{
+    static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(1, 1);
+    const struct nbrec_nb_global *nb = nbrec_nb_global_first(nb_idl);
+
+    if (!nb) {
+        if (ovsdb_idl_has_ever_connected(nb_idl)) {
+            VLOG_WARN_RL(&rl, "HAVIP_Northbound has no NB_Global row "
+                         "(run \"havip-nbctl init\"); waiting");
+        }
+        return prev;
+    }
+    return nb->nb_cfg;
+}
+
+/* Points 'nb_idl' at the NB remote configured in 'cfg', if any. */
+static void
+update_nb_remote(struct ovsdb_idl *nb_idl, const struct local_config *cfg)
+{
+    const char *remote = local_config_remote(cfg);
+
+    if (remote) {
+        ovsdb_idl_set_remote(nb_idl, remote, true);
+    }
+}
+
+/* Logs a change in the connection state of 'idl', named 'db_name', which
+ * was '*was_connected' in the previous iteration.  Returns true if 'idl'
+ * has just (re)connected. */
+static bool
+connection_changed(const struct ovsdb_idl *idl, bool *was_connected,
+                   const char *db_name)
+{
+    static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 5);
+    bool connected = ovsdb_idl_is_connected(idl);
+
+    if (connected == *was_connected) {
+        return false;
+    }
+    VLOG_INFO_RL(&rl, "%s database %s", db_name,
+                 connected ? "connected" : "disconnected");
+    *was_connected = connected;
+    return connected;
+}
+
+static void
+report_memory(struct ovsdb_idl *ovs_idl, struct ovsdb_idl *nb_idl)
+{
+    struct simap usage = SIMAP_INITIALIZER(&usage);
+
+    ovsdb_idl_get_memory_usage(ovs_idl, &usage);
+    ovsdb_idl_get_memory_usage(nb_idl, &usage);
+    memory_report(&usage);
+    simap_destroy(&usage);
+}
+
+/* After the main loop: deletes this chassis's row from the NB database,
+ * running both IDLs and the unixctl server until that has committed, the
+ * NB database is unreachable, or EXIT_CLEANUP_MSEC have passed. */
+static void
+cleanup_chassis(struct chassis *chassis, struct ovsdb_idl_loop *nb_loop,
+                struct unixctl_server *unixctl)
+{
+    long long int deadline = time_msec() + EXIT_CLEANUP_MSEC;
+
+    for (;;) {
+        struct ovsdb_idl_txn *nb_txn = ovsdb_idl_loop_run(nb_loop);
+
+        if (chassis_cleanup(chassis, nb_txn)) {
+            ovsdb_idl_loop_commit_and_wait(nb_loop);
+            return;
+        }
+        if (!ovsdb_idl_is_connected(nb_loop->idl)) {
+            VLOG_WARN("HAVIP_Northbound is not connected: exiting without "
+                      "deleting this chassis's row");
+            ovsdb_idl_loop_commit_and_wait(nb_loop);
+            return;
+        }
+        if (time_msec() >= deadline) {
+            VLOG_WARN("timed out deleting this chassis's row");
+            ovsdb_idl_loop_commit_and_wait(nb_loop);
+            return;
+        }
+        unixctl_server_run(unixctl);
+
+        ovsdb_idl_loop_commit_and_wait(nb_loop);
+        unixctl_server_wait(unixctl);
+        poll_timer_wait_until(deadline);
+        poll_block();
+    }
+}
+
+int
+main(int argc, char *argv[])
+{
+    struct exit_args exit_args = { .exiting = false };
+    struct unixctl_server *unixctl;
+    char *unixctl_path = NULL;
+    char *ovs_remote;
+    int retval;
+
+    set_program_name(argv[0]);
+    ovs_cmdl_proctitle_init(argc, argv);
+    service_start(&argc, &argv);
+    ovs_remote = parse_options(argc, argv, &unixctl_path);
+    fatal_ignore_sigpipe();
+
+    daemonize_start(false);
+
+    retval = unixctl_server_create(unixctl_path, &unixctl);
+    if (retval) {
+        exit(EXIT_FAILURE);
+    }
+    unixctl_command_register("exit", "[--restart]", 0, 1, controller_exit,
+                             &exit_args);
+
+    /* The local Open_vSwitch database: only the columns the modules read or
+     * write. */
+    struct ovsdb_idl_loop ovs_loop = OVSDB_IDL_LOOP_INITIALIZER(
+        ovsdb_idl_create(ovs_remote, &ovsrec_idl_class, false, true));
+    local_config_register_idl(ovs_loop.idl);
+    br_int_register_idl(ovs_loop.idl);
+
+    /* HAVIP_Northbound: all of it, since the controller computes its flows
+     * from the whole database.  Its remote comes from the local
+     * configuration. */
+    struct ovsdb_idl_loop nb_loop = OVSDB_IDL_LOOP_INITIALIZER(
+        ovsdb_idl_create_unconnected(&nbrec_idl_class, true));
+
+    struct local_config *cfg = local_config_create();
+    struct chassis *chassis = chassis_create(nb_loop.idl);
+    struct controller_dbs dbs = {
+        .ovs_idl = ovs_loop.idl,
+        .ovs_remote = ovs_remote,
+        .nb_idl = nb_loop.idl,
+        .cfg = cfg,
+    };
+    unixctl_command_register("connection-status", "", 0, 0,
+                             controller_connection_status, &dbs);
+
+    daemonize_complete();
+
+    int64_t installed_cfg = CHASSIS_CFG_NONE;
+    bool ovs_connected = false;
+    bool nb_connected = false;
+    while (!exit_args.exiting) {
+        memory_run();
+        if (memory_should_report()) {
+            report_memory(ovs_loop.idl, nb_loop.idl);
+        }
+
+        /* Inputs. */
+        struct ovsdb_idl_txn *ovs_txn = ovsdb_idl_loop_run(&ovs_loop);
+        local_config_run(cfg, ovs_loop.idl);
+        update_nb_remote(nb_loop.idl, cfg);
+        struct ovsdb_idl_txn *nb_txn = ovsdb_idl_loop_run(&nb_loop);
+        if (connection_changed(ovs_loop.idl, &ovs_connected,
+                               "Open_vSwitch")) {
+            COVERAGE_INC(ovs_db_connect);
+        }
+        if (connection_changed(nb_loop.idl, &nb_connected,
+                               "HAVIP_Northbound")) {
+            COVERAGE_INC(nb_db_connect);
+        }
+
+        /* Local bridge, then the Chassis row and its acknowledgement. */
+        br_int_run(ovs_txn, ovs_loop.idl, local_config_bridge(cfg),
+                   local_config_bridge_datapath_type(cfg));
+        installed_cfg = installed_nb_cfg(nb_loop.idl, installed_cfg);
+        chassis_run(chassis, nb_txn, local_config_system_id(cfg),
+                    local_config_hostname(cfg), installed_cfg);
+
+        unixctl_server_run(unixctl);
+
+        memory_wait();
+        unixctl_server_wait(unixctl);
+        ovsdb_idl_loop_commit_and_wait(&ovs_loop);
+        ovsdb_idl_loop_commit_and_wait(&nb_loop);
+        if (exit_args.exiting) {
+            poll_immediate_wake();
+        }
+        poll_block();
+        if (should_service_stop()) {
+            exit_args.exiting = true;
+        }
+    }
+
+    if (!exit_args.restart) {
+        cleanup_chassis(chassis, &nb_loop, unixctl);
+    }
+    if (exit_args.conn) {
+        unixctl_command_reply(exit_args.conn, NULL);
+    }
+
+    chassis_destroy(chassis);
+    local_config_destroy(cfg);
+    ovsdb_idl_loop_destroy(&nb_loop);
+    ovsdb_idl_loop_destroy(&ovs_loop);
+    unixctl_server_destroy(unixctl);
+    free(ovs_remote);
+    service_stop();
+    return 0;
+}
+
+static char *
+parse_options(int argc, char *argv[], char **unixctl_path)
+{
+    enum {
+        OPT_PEER_CA_CERT = UCHAR_MAX + 1,
+        OPT_BOOTSTRAP_CA_CERT,
+        OPT_UNIXCTL,
+        VLOG_OPTION_ENUMS,
+        DAEMON_OPTION_ENUMS,
+        SSL_OPTION_ENUMS,
+    };
+    static const struct option long_options[] = {
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},
+        {"unixctl", required_argument, NULL, OPT_UNIXCTL},
+        DAEMON_LONG_OPTIONS,
+        VLOG_LONG_OPTIONS,
+        STREAM_SSL_LONG_OPTIONS,
+        {"peer-ca-cert", required_argument, NULL, OPT_PEER_CA_CERT},
+        {"bootstrap-ca-cert", required_argument, NULL, OPT_BOOTSTRAP_CA_CERT},
+        {NULL, 0, NULL, 0},
+    };
+    char *short_options = ovs_cmdl_long_options_to_short_options(long_options);
+
+    for (;;) {
+        int c = getopt_long(argc, argv, short_options, long_options, NULL);
+        if (c == -1) {
+            break;
+        }
+
+        switch (c) {
+        case 'h':
+            usage();
+
+        case 'V':
+            ovs_print_version(OFP15_VERSION, OFP15_VERSION);
+            printf("HAVIP_Northbound DB Schema %s\n", nbrec_get_db_version());
+            exit(EXIT_SUCCESS);
+
+        case OPT_UNIXCTL:
+            *unixctl_path = optarg;
+            break;
+
+        VLOG_OPTION_HANDLERS
+        DAEMON_OPTION_HANDLERS
+        STREAM_SSL_OPTION_HANDLERS
+
+        case OPT_PEER_CA_CERT:
+            stream_ssl_set_peer_ca_cert_file(optarg);
+            break;
+
+        case OPT_BOOTSTRAP_CA_CERT:
+            stream_ssl_set_ca_cert_file(optarg, true);
+            break;
+
+        case '?':
+            exit(EXIT_FAILURE);
+
+        default:
+            abort();
+        }
+    }
+    free(short_options);
+
+    argc -= optind;
+    argv += optind;
+
+    switch (argc) {
+    case 0:
+        return xasprintf("unix:%s/db.sock", ovs_rundir());
+
+    case 1:
+        return xstrdup(argv[0]);
+
+    default:
+        ovs_fatal(0, "at most one non-option argument accepted; "
+                  "use --help for usage");
+    }
+}
+
+static void
+usage(void)
+{
+    printf("%s: HAVIP controller for Open vSwitch\n"
+           "usage: %s [OPTIONS] [OVS_DB]\n"
+           "where OVS_DB is the local Open vSwitch database\n"
+           "      (default: \"unix:%s/db.sock\").\n"
+           "The HAVIP_Northbound database and the integration bridge are "
+           "configured\n"
+           "in the Open_vSwitch table's external_ids (see "
+           "havip-controller(8)).\n",
+           program_name, program_name, ovs_rundir());
+    stream_usage("OVS_DB", true, false, true);
+    daemon_usage();
+    vlog_usage();
+    printf("\nOther options:\n"
+           "  --unixctl=SOCKET        override default control socket name\n"
+           "  -h, --help              display this help message\n"
+           "  -V, --version           display version information\n");
+    exit(EXIT_SUCCESS);
+}
+
+static void
+controller_exit(struct unixctl_conn *conn, int argc, const char *argv[],
+                void *exit_args_)
+{
+    struct exit_args *exit_args = exit_args_;
+
+    if (argc == 2 && strcmp(argv[1], "--restart")) {
+        unixctl_command_reply_error(conn, "unknown option (use --restart)");
+        return;
+    }
+    if (exit_args->conn) {
+        unixctl_command_reply_error(conn, "already exiting");
+        return;
+    }
+    exit_args->exiting = true;
+    exit_args->restart = argc == 2;
+    exit_args->conn = conn;
+}
+
+/* Appends to 'out' one line on the connection to 'idl'. */
+static void
+format_connection(struct ds *out, const char *db_name,
+                  const struct ovsdb_idl *idl, const char *remote)
+{
+    ds_put_format(out, "%s: ", db_name);
+    if (!remote) {
+        ds_put_cstr(out, "not configured yet\n");
+    } else if (ovsdb_idl_is_connected(idl)) {
+        ds_put_format(out, "connected (%s)\n", remote);
+    } else {
+        int error = ovsdb_idl_get_last_error(idl);
+
+        ds_put_format(out, "not connected (%s", remote);
+        if (error) {
+            ds_put_format(out, ": %s", ovs_retval_to_string(error));
+        }
+        ds_put_cstr(out, ")\n");
+    }
+}
+
+static void
+controller_connection_status(struct unixctl_conn *conn,
+                             int argc OVS_UNUSED,
+                             const char *argv[] OVS_UNUSED, void *dbs_)
+{
+    const struct controller_dbs *dbs = dbs_;
+    struct ds out = DS_EMPTY_INITIALIZER;
+
+    format_connection(&out, "nb", dbs->nb_idl,
+                      local_config_remote(dbs->cfg));
+    format_connection(&out, "ovs", dbs->ovs_idl, dbs->ovs_remote);
+    unixctl_command_reply(conn, ds_cstr(&out));
+    ds_destroy(&out);
+}
