@@ -72,8 +72,11 @@ all: $(PROGRAMS)
 
 $(ALL_OBJS): ovsdb/havip-nb-idl.h
 
+# 'make V=1' shows the full commands.
+Q = $(if $(V),,@)
 %.o: %.c
-	$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
+	@$(if $(V),,echo "  CC      $@")
+	$(Q)$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
 
 flows/libhavip.a: $(LIB_OBJS)
 	rm -f $@ && ar rcs $@ $^

@@ -1,0 +1,76 @@
+/*
+ * Copyright (c) 2026 The havip authors.
+ *
+ * Licensed under the Apache License, Version 2.0.
+ */
+
+#ifndef HAVIP_PIPELINE_H
+#define HAVIP_PIPELINE_H 1
+
+/* The OpenFlow pipeline: HAVIP_Northbound rows and local facts in, flows
+ * out (into a struct hflow_table).  Pure: no I/O, no global state.
+ *
+ * Each generator produces the flows of one row, owned by that row, so the
+ * controller can recompute one row after a change: a holder change
+ * recomputes only that HAVIP's flows, whatever the number of bindings.
+ * docs/flow-tables.md describes every table. */
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "openvswitch/types.h"
+
+struct havip_nb_rows;
+struct havip_verdicts;
+struct hflow_table;
+struct nbrec_havip;
+struct nbrec_port;
+struct nbrec_subnet;
+struct simap;
+struct uuid;
+
+/* OpenFlow tables. */
+enum havip_table {
+    HT_CLASSIFY = 0,        /* in_port: VM port (VPC, subnet) or uplink. */
+    HT_PORT_SEC_L2 = 10,    /* Source MAC; source IP or SPA into reg4. */
+    HT_PORT_SEC_L3 = 11,    /* Source IP: the port's own or a HAVIP's. */
+    HT_HOLDER_ARP = 12,     /* The holder's ARP for its HAVIP: no reply. */
+    HT_CLAIM = 13,          /* A non-holder sends from a HAVIP IP. */
+    HT_ARP_RESPONDER = 20,  /* ARP for ports, gateways and HAVIPs. */
+    HT_L2 = 30,             /* Gateway MAC, multicast, unicast MAC. */
+    HT_ROUTE = 31,          /* Between subnets; SNAT to an EIP. */
+    HT_L3 = 35,             /* Delivery by IP; HAVIP to its holder. */
+    HT_UPLINK = 50,         /* From the public network: EIP ARP, DNAT. */
+};
+
+/* Local facts of this chassis. */
+struct havip_local {
+    const struct simap *ofports; /* Port name (iface-id) to OpenFlow port. */
+    ofp_port_t uplink;           /* OFPP_NONE if this chassis has none. */
+};
+
+/* Everything one computation reads and writes. */
+struct havip_pipeline {
+    const struct havip_local *local;
+    const struct havip_nb_rows *rows;      /* All rows (for subnets). */
+    const struct havip_verdicts *verdicts; /* Rule violations. */
+    struct hflow_table *flows;             /* Output. */
+};
+
+void havip_pipeline_fixed(const struct havip_pipeline *);
+void havip_pipeline_subnet(const struct havip_pipeline *,
+                           const struct nbrec_subnet *);
+void havip_pipeline_port(const struct havip_pipeline *,
+                         const struct nbrec_port *);
+void havip_pipeline_havip(const struct havip_pipeline *,
+                          const struct nbrec_havip *);
+void havip_pipeline_compute_all(const struct havip_pipeline *);
+
+/* Keys the pipeline puts in metadata (VPC) and reg6 (subnet). */
+uint64_t havip_vpc_key(const struct uuid *vpc);
+uint32_t havip_subnet_key(const struct uuid *subnet);
+
+/* The MAC that answers ARP for an EIP on the uplink: 02:e1 followed by the
+ * EIP's four bytes, so it never changes on failover. */
+struct eth_addr havip_eip_mac(ovs_be32 eip);
+
+#endif /* havip-pipeline.h */
