@@ -12,9 +12,11 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include "byte-order.h"
 #include "hash.h"
 #include "openvswitch/dynamic-string.h"
 #include "openvswitch/ofp-actions.h"
+#include "openvswitch/ofp-flow.h"
 #include "openvswitch/ofpbuf.h"
 #include "openvswitch/util.h"
 #include "util.h"
@@ -128,8 +130,12 @@ hflow_table_add(struct hflow_table *t, const struct uuid *owner,
                 const struct match *match, const struct ofpbuf *ofpacts)
 {
     struct hflow *f = xmalloc(sizeof *f);
+    struct match normalized = *match;
 
-    minimatch_init(&f->match, match);
+    /* The switch matches Ethernet packets only unless told otherwise, and
+     * says so in the flows it reports. */
+    match_set_default_packet_type(&normalized);
+    minimatch_init(&f->match, &normalized);
     f->table_id = table_id;
     f->priority = priority;
     f->cookie = hflow_cookie(owner);
@@ -246,4 +252,45 @@ hflow_table_format(const struct hflow_table *t, struct ds *s)
         free(lines[i]);
     }
     free(lines);
+}
+
+/* Fills 'fm' to send 'f' to the switch with 'command' (OFPFC_ADD,
+ * OFPFC_MODIFY_STRICT or OFPFC_DELETE_STRICT).  'fm' borrows the match and
+ * actions of 'f'. */
+void
+hflow_to_flow_mod(const struct hflow *f, uint16_t command,
+                  struct ofputil_flow_mod *fm)
+{
+    *fm = (struct ofputil_flow_mod) {
+        .match = f->match,
+        .priority = f->priority,
+        .table_id = f->table_id,
+        .command = command,
+        .buffer_id = UINT32_MAX,
+        .out_port = OFPP_ANY,
+        .out_group = OFPG_ANY,
+        .ofpacts = f->ofpacts,
+        .ofpacts_len = f->ofpacts_len,
+    };
+    if (command == OFPFC_DELETE_STRICT) {
+        fm->cookie = htonll(f->cookie);
+        fm->cookie_mask = OVS_BE64_MAX;
+        fm->new_cookie = OVS_BE64_MAX;
+        fm->ofpacts = NULL;
+        fm->ofpacts_len = 0;
+    } else {
+        fm->new_cookie = htonll(f->cookie);
+        fm->modify_cookie = command != OFPFC_ADD;
+    }
+}
+
+/* Appends 'ofpacts' to 'out' as OpenFlow 1.5 instructions.  Two action
+ * lists that encode to the same bytes do the same thing on the switch,
+ * whatever form each was built or decoded in. */
+void
+hflow_encode_actions(const struct ofpact *ofpacts, size_t ofpacts_len,
+                     struct ofpbuf *out)
+{
+    ofpacts_put_openflow_instructions(ofpacts, ofpacts_len, out,
+                                      OFP15_VERSION);
 }

@@ -14,6 +14,7 @@
 #include <config.h>
 #include "havip-pipeline.h"
 
+#include <string.h>
 #include "havip-addr.h"
 #include "havip-flow-table.h"
 #include "havip-rules.h"
@@ -172,10 +173,18 @@ eip_usable(const struct havip_pipeline *p, const struct nbrec_eip *eip,
 
 /* Flow-building helpers. */
 
+/* Puts "set_field:'value'->'id'".  (ofpact_put_set_field() with a value
+ * leaves the alignment padding uninitialized, which would make equal
+ * actions compare unequal.) */
 static void
 put_set_field(struct ofpbuf *ofpacts, enum mf_field_id id, const void *value)
 {
-    ofpact_put_set_field(ofpacts, mf_from_id(id), value, NULL);
+    const struct mf_field *field = mf_from_id(id);
+    struct ofpact_set_field *sf;
+
+    sf = ofpact_put_set_field(ofpacts, field, NULL, NULL);
+    memcpy(sf->value, value, field->n_bytes);
+    memset(ofpact_set_field_mask(sf), 0xff, field->n_bytes);
 }
 
 static void

@@ -163,6 +163,8 @@ struct addr_user {
 struct rules_ctx {
     struct havip_verdicts *verdicts;
     struct hmap subnets;        /* Contains "struct subnet_info"s. */
+    struct subnet_info **subnet_list; /* Same, in the order checked. */
+    size_t n_subnets;
     struct hmap ips;            /* Contains "struct addr_user"s, per VPC. */
     struct hmap macs;           /* Contains "struct addr_user"s, per subnet. */
     struct hmap eips;           /* Contains "struct addr_user"s, per EIP. */
@@ -268,8 +270,8 @@ check_subnet(struct rules_ctx *ctx, const struct nbrec_subnet *subnet)
     }
 
     /* Subnets of one VPC must not overlap. */
-    const struct subnet_info *other;
-    HMAP_FOR_EACH (other, node, &ctx->subnets) {
+    for (size_t i = 0; i < ctx->n_subnets; i++) {
+        const struct subnet_info *other = ctx->subnet_list[i];
         unsigned int plen = MIN(cidr.plen, other->cidr.plen);
         ovs_be32 mask = be32_prefix_mask(plen);
         if (other->nb->vpc == subnet->vpc
@@ -294,6 +296,7 @@ check_subnet(struct rules_ctx *ctx, const struct nbrec_subnet *subnet)
     si->cidr = cidr;
     si->gateway_ip = gateway_ip;
     hmap_insert(&ctx->subnets, &si->node, uuid_hash(row));
+    ctx->subnet_list[ctx->n_subnets++] = si;
 }
 
 /* Checks the IP address 'ip_s' of the host described as 'what' (a port or
@@ -466,6 +469,8 @@ havip_rules_check(const struct havip_nb_rows *rows,
     for (size_t i = 0; i < rows->n_regions; i++) {
         check_region(&ctx, rows->regions[i]);
     }
+    ctx.subnet_list = xmalloc(MAX(rows->n_subnets, 1)
+                              * sizeof *ctx.subnet_list);
     for (size_t i = 0; i < rows->n_subnets; i++) {
         check_subnet(&ctx, rows->subnets[i]);
     }
@@ -484,6 +489,7 @@ havip_rules_check(const struct havip_nb_rows *rows,
         free(si);
     }
     hmap_destroy(&ctx.subnets);
+    free(ctx.subnet_list);
     addr_users_destroy(&ctx.ips);
     addr_users_destroy(&ctx.macs);
     addr_users_destroy(&ctx.eips);

@@ -82,4 +82,10 @@ void hflow_format(const struct hflow *, struct ds *);
 void hflow_table_format(const struct hflow_table *, struct ds *);
 uint64_t hflow_cookie(const struct uuid *owner);
 
+struct ofputil_flow_mod;
+void hflow_to_flow_mod(const struct hflow *, uint16_t command,
+                       struct ofputil_flow_mod *);
+void hflow_encode_actions(const struct ofpact *, size_t ofpacts_len,
+                          struct ofpbuf *out);
+
 #endif /* havip-flow-table.h */

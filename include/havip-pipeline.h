@@ -31,6 +31,7 @@ struct uuid;
 /* OpenFlow tables. */
 enum havip_table {
     HT_CLASSIFY = 0,        /* in_port: VM port (VPC, subnet) or uplink. */
+    HT_UPLINK = 5,          /* From the public network: EIP ARP, DNAT. */
     HT_PORT_SEC_L2 = 10,    /* Source MAC; source IP or SPA into reg4. */
     HT_PORT_SEC_L3 = 11,    /* Source IP: the port's own or a HAVIP's. */
     HT_HOLDER_ARP = 12,     /* The holder's ARP for its HAVIP: no reply. */
@@ -39,7 +40,6 @@ enum havip_table {
     HT_L2 = 30,             /* Gateway MAC, multicast, unicast MAC. */
     HT_ROUTE = 31,          /* Between subnets; SNAT to an EIP. */
     HT_L3 = 35,             /* Delivery by IP; HAVIP to its holder. */
-    HT_UPLINK = 50,         /* From the public network: EIP ARP, DNAT. */
 };
 
 /* Local facts of this chassis. */

@@ -23,6 +23,7 @@ main(void)
 
     unit_addr_register();
     unit_rules_register();
+    unit_pipeline_register();
 
     CU_basic_set_mode(CU_BRM_VERBOSE);
     CU_basic_run_tests();

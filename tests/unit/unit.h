@@ -10,5 +10,6 @@
 /* Each suite file registers its CUnit suite with one function. */
 void unit_addr_register(void);
 void unit_rules_register(void);
+void unit_pipeline_register(void);
 
 #endif /* unit.h */

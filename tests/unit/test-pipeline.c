@@ -1,0 +1,513 @@
+/*
+ * Copyright (c) 2026 The havip authors.
+ *
+ * Licensed under the Apache License, Version 2.0.
+ */
+
+/* Unit tests for flows/pipeline.c and flows/flow-table.c. */
+
+#include <config.h>
+#include <CUnit/CUnit.h>
+#include <stdlib.h>
+#include <string.h>
+#include "flow.h"
+#include "havip-flow-table.h"
+#include "havip-pipeline.h"
+#include "havip-rules.h"
+#include "openvswitch/dynamic-string.h"
+#include "openvswitch/ofp-actions.h"
+#include "openvswitch/ofp-flow.h"
+#include "openvswitch/ofp-errors.h"
+#include "openvswitch/ofp-msgs.h"
+#include "openvswitch/ofpbuf.h"
+#include "ovsdb/havip-nb-idl.h"
+#include "simap.h"
+#include "unit.h"
+#include "util.h"
+#include "world.h"
+
+/* The standard world on a chassis where p1, p2 and p3 are ports 1, 2 and 3
+ * and the uplink is port 9. */
+static struct simap ofports;
+static struct havip_local local;
+static struct havip_verdicts verdicts;
+static struct hflow_table flows;
+static struct havip_pipeline pipeline;
+
+static void
+setup(void)
+{
+    world_setup();
+    simap_init(&ofports);
+    simap_put(&ofports, "p1", 1);
+    simap_put(&ofports, "p2", 2);
+    simap_put(&ofports, "p3", 3);
+    local.ofports = &ofports;
+    local.uplink = u16_to_ofp(9);
+    havip_verdicts_init(&verdicts);
+    hflow_table_init(&flows);
+    pipeline = (struct havip_pipeline) {
+        .local = &local, .rows = &world, .verdicts = &verdicts,
+        .flows = &flows,
+    };
+}
+
+static void
+teardown(void)
+{
+    hflow_table_destroy(&flows);
+    havip_verdicts_destroy(&verdicts);
+    simap_destroy(&ofports);
+    world_teardown();
+}
+
+static void
+compute(void)
+{
+    havip_verdicts_clear(&verdicts);
+    havip_rules_check(&world, &verdicts);
+    hflow_table_clear(&flows);
+    havip_pipeline_compute_all(&pipeline);
+}
+
+/* Replaces every occurrence of 'from' in 's' by 'to'. */
+static void
+replace_all(struct ds *s, const char *from, const char *to)
+{
+    struct ds out = DS_EMPTY_INITIALIZER;
+    const char *p = ds_cstr(s);
+    const char *hit;
+
+    while ((hit = strstr(p, from))) {
+        ds_put_buffer(&out, p, hit - p);
+        ds_put_cstr(&out, to);
+        p = hit + strlen(from);
+    }
+    ds_put_cstr(&out, p);
+    ds_swap(s, &out);
+    ds_destroy(&out);
+}
+
+/* Formats 'f' with the keys of the world's VPCs and subnets replaced by
+ * their names, since they come from random UUIDs. */
+static void
+format_flow(const struct hflow *f, struct ds *s)
+{
+    const struct {
+        const char *fmt;
+        uint64_t key;
+        const char *name;
+    } keys[] = {
+        { "0x%"PRIx64, havip_vpc_key(&vpc1->header_.uuid), "VPC1" },
+        { "0x%"PRIx64, havip_vpc_key(&vpc2->header_.uuid), "VPC2" },
+        { "0x%"PRIx64, havip_subnet_key(&s1->header_.uuid), "S1" },
+        { "0x%"PRIx64, havip_subnet_key(&s2->header_.uuid), "S2" },
+        { "0x%"PRIx64, havip_subnet_key(&s3->header_.uuid), "S3" },
+    };
+
+    hflow_format(f, s);
+    for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
+        char *from = xasprintf(keys[i].fmt, keys[i].key);
+        replace_all(s, from, keys[i].name);
+        free(from);
+    }
+}
+
+static int
+compare_strings(const void *a_, const void *b_)
+{
+    const char *const *a = a_;
+    const char *const *b = b_;
+    return strcmp(*a, *b);
+}
+
+/* Returns the flows of 'owner' (all flows if NULL) in table 'table_id' (all
+ * tables if negative), formatted, sorted, one per line. */
+static char *
+flows_of(const struct uuid *owner, int table_id)
+{
+    char **lines = xmalloc((hflow_table_count(&flows) + 1) * sizeof *lines);
+    struct ds out = DS_EMPTY_INITIALIZER;
+    const struct hflow *f;
+    size_t n = 0;
+
+    HMAP_FOR_EACH (f, node, &flows.flows) {
+        if ((!owner || uuid_equals(&f->owner->uuid, owner))
+            && (table_id < 0 || f->table_id == table_id)) {
+            struct ds s = DS_EMPTY_INITIALIZER;
+            format_flow(f, &s);
+            lines[n++] = ds_steal_cstr(&s);
+        }
+    }
+    qsort(lines, n, sizeof *lines, compare_strings);
+    for (size_t i = 0; i < n; i++) {
+        ds_put_format(&out, "%s\n", lines[i]);
+        free(lines[i]);
+    }
+    free(lines);
+    return ds_steal_cstr(&out);
+}
+
+static void
+assert_flows(const struct uuid *owner, int table_id, const char *want)
+{
+    char *got = flows_of(owner, table_id);
+    if (strcmp(got, want)) {
+        fprintf(stderr, "\n--- got:\n%s--- wanted:\n%s", got, want);
+    }
+    CU_ASSERT_STRING_EQUAL(got, want);
+    free(got);
+}
+
+static size_t
+owner_count(const struct uuid *owner)
+{
+    const struct hflow *f;
+    size_t n = 0;
+
+    HMAP_FOR_EACH (f, node, &flows.flows) {
+        n += uuid_equals(&f->owner->uuid, owner);
+    }
+    return n;
+}
+
+#define ARP_REPLY(MAC, IP)                                              \
+    "actions=move:NXM_OF_ETH_SRC[]->NXM_OF_ETH_DST[],"                  \
+    "set_field:"MAC"->eth_src,set_field:2->arp_op,"                     \
+    "move:NXM_NX_ARP_SHA[]->NXM_NX_ARP_THA[],set_field:"MAC"->arp_sha," \
+    "move:NXM_OF_ARP_SPA[]->NXM_OF_ARP_TPA[],set_field:"IP"->arp_spa,"  \
+    "IN_PORT\n"
+
+static void
+test_eip_inbound(void)
+{
+    setup();
+    compute();
+    assert_flows(&h1->header_.uuid, HT_UPLINK,
+        "table=5, priority=100, arp,arp_tpa=203.0.113.10,arp_op=1, "
+        ARP_REPLY("02:e1:cb:00:71:0a", "203.0.113.10")
+        "table=5, priority=100, ip,nw_dst=203.0.113.10, "
+        "actions=set_field:10.0.1.100->ip_dst,set_field:VPC1->metadata,"
+        "set_field:S1->reg6,set_field:0a:00:00:00:00:01->eth_src,dec_ttl,"
+        "goto_table:35\n");
+    assert_flows(&h1->header_.uuid, HT_L3,
+        "table=35, priority=100, ip,metadata=VPC1,nw_dst=10.0.1.100, "
+        "actions=set_field:0a:00:00:00:01:0b->eth_dst,output:1\n");
+    teardown();
+}
+
+static void
+test_eip_outbound(void)
+{
+    setup();
+    compute();
+    assert_flows(&h1->header_.uuid, HT_ROUTE,
+        "table=31, priority=50, ip,metadata=VPC1,nw_src=10.0.1.100, "
+        "actions=set_field:203.0.113.10->ip_src,"
+        "set_field:02:e1:cb:00:71:0a->eth_src,"
+        "set_field:0a:ff:00:00:00:01->eth_dst,output:9\n");
+    /* No external gateway MAC: inbound only. */
+    r1->external_gateway_mac = CONST_CAST(char *, "");
+    compute();
+    assert_flows(&h1->header_.uuid, HT_ROUTE, "");
+    CU_ASSERT_EQUAL(owner_count(&h1->header_.uuid), 7);
+    teardown();
+}
+
+static void
+test_port_security(void)
+{
+    setup();
+    compute();
+    /* Own IP to the responder; HAVIP IP: holder p1 to HT_HOLDER_ARP, p2 to
+     * HT_CLAIM; p3 (not associated) may not use it. */
+    assert_flows(NULL, HT_PORT_SEC_L3,
+        "table=11, priority=0, actions=drop\n"
+        "table=11, priority=100, reg4=0xa00010b,in_port=1, "
+        "actions=goto_table:20\n"
+        "table=11, priority=100, reg4=0xa00010c,in_port=2, "
+        "actions=goto_table:20\n"
+        "table=11, priority=100, reg4=0xa000164,in_port=1, "
+        "actions=goto_table:12\n"
+        "table=11, priority=100, reg4=0xa000164,in_port=2, "
+        "actions=goto_table:13\n"
+        "table=11, priority=100, reg4=0xa00020b,in_port=3, "
+        "actions=goto_table:20\n");
+    assert_flows(&p1->header_.uuid, HT_PORT_SEC_L2,
+        "table=10, priority=100, arp,in_port=1,dl_src=0a:00:00:00:01:0b,"
+        "arp_sha=0a:00:00:00:01:0b, "
+        "actions=move:NXM_OF_ARP_SPA[]->NXM_NX_REG4[],goto_table:11\n"
+        "table=10, priority=100, ip,in_port=1,dl_src=0a:00:00:00:01:0b, "
+        "actions=move:NXM_OF_IP_SRC[]->NXM_NX_REG4[],goto_table:11\n");
+    teardown();
+}
+
+static void
+test_no_holder(void)
+{
+    setup();
+    h1->holder = NULL;
+    compute();
+    /* Dropped (counted by this flow), and ARP for it not answered. */
+    assert_flows(&h1->header_.uuid, HT_L3,
+        "table=35, priority=100, ip,metadata=VPC1,nw_dst=10.0.1.100, "
+        "actions=drop\n");
+    assert_flows(&h1->header_.uuid, HT_ARP_RESPONDER, "");
+    teardown();
+}
+
+static void
+test_refused_binding(void)
+{
+    setup();
+    h1->eip = e2;               /* Rule 1: e2 is in another region. */
+    compute();
+    assert_flows(&h1->header_.uuid, HT_UPLINK, "");
+    assert_flows(&h1->header_.uuid, HT_ROUTE, "");
+    /* The HAVIP itself still works inside the VPC. */
+    CU_ASSERT_EQUAL(owner_count(&h1->header_.uuid), 5);
+
+    h1->eip = e1;
+    h1->holder = p3;            /* Rule 6: not associated. */
+    compute();
+    assert_flows(&h1->header_.uuid, HT_L3,
+        "table=35, priority=100, ip,metadata=VPC1,nw_dst=10.0.1.100, "
+        "actions=drop\n");
+
+    h1->holder = p1;
+    h1->ip = CONST_CAST(char *, "10.0.1.12");  /* Rule 5: p2's IP. */
+    compute();
+    CU_ASSERT_EQUAL(owner_count(&h1->header_.uuid), 0);
+    CU_ASSERT_EQUAL(owner_count(&p2->header_.uuid), 0);
+    CU_ASSERT(owner_count(&p1->header_.uuid) > 0);
+    teardown();
+}
+
+static void
+test_not_local(void)
+{
+    setup();
+    simap_find_and_delete(&ofports, "p2");
+    compute();
+    CU_ASSERT_EQUAL(owner_count(&p2->header_.uuid), 0);
+    assert_flows(&s1->header_.uuid, HT_L2,
+        "table=30, priority=100, reg6=S1,metadata=VPC1,"
+        "dl_dst=01:00:00:00:00:00/01:00:00:00:00:00, actions=output:1\n"
+        "table=30, priority=110, ip,reg6=S1,metadata=VPC1,"
+        "dl_dst=0a:00:00:00:00:01, actions=dec_ttl,goto_table:31\n");
+    /* No uplink: no EIP flows at all. */
+    local.uplink = OFPP_NONE;
+    compute();
+    assert_flows(NULL, HT_UPLINK, "table=5, priority=0, actions=drop\n");
+    teardown();
+}
+
+/* Returns the number of flows in 'a' that are not in 'b' with the same
+ * actions. */
+static size_t
+count_missing(const struct hflow_table *a, const struct hflow_table *b)
+{
+    const struct hflow *f;
+    size_t n = 0;
+
+    HMAP_FOR_EACH (f, node, &a->flows) {
+        const struct hflow *g = hflow_table_find(b, f->table_id,
+                                                 f->priority, &f->match);
+        if (!g || !hflow_actions_equal(g, f->ofpacts, f->ofpacts_len)
+            || g->cookie != f->cookie) {
+            n++;
+        }
+    }
+    return n;
+}
+
+/* A holder change recomputed for that HAVIP alone gives exactly the flows
+ * of a full recompute, and changes four flows. */
+static void
+test_incremental_holder_change(void)
+{
+    struct hflow_table before;
+
+    setup();
+    compute();
+    hflow_table_init(&before);
+    havip_pipeline_compute_all(&(struct havip_pipeline) {
+        .local = &local, .rows = &world, .verdicts = &verdicts,
+        .flows = &before });
+
+    h1->holder = p2;
+    hflow_table_remove_owner(&flows, &h1->header_.uuid);
+    havip_pipeline_havip(&pipeline, h1);
+
+    struct hflow_table full;
+    hflow_table_init(&full);
+    havip_pipeline_compute_all(&(struct havip_pipeline) {
+        .local = &local, .rows = &world, .verdicts = &verdicts,
+        .flows = &full });
+    CU_ASSERT_EQUAL(hflow_table_count(&full), hflow_table_count(&flows));
+    {
+        const struct hflow *f;
+        HMAP_FOR_EACH (f, node, &full.flows) {
+            const struct hflow *g = hflow_table_find(&flows, f->table_id,
+                                                 f->priority, &f->match);
+            if (!g || !hflow_actions_equal(g, f->ofpacts, f->ofpacts_len)
+                || g->cookie != f->cookie) {
+                struct ds x = DS_EMPTY_INITIALIZER;
+                hflow_format(f, &x);
+                fprintf(stderr, "missing %p: %s\n", g, ds_cstr(&x));
+                if (g) {
+                    ds_clear(&x);
+                    hflow_format(g, &x);
+                    fprintf(stderr, "   have %"PRIx64" %"PRIx64" %"PRIuSIZE" %"PRIuSIZE": %s\n", g->cookie, f->cookie, g->ofpacts_len, f->ofpacts_len, ds_cstr(&x));
+                    const uint8_t *a = (const void *) g->ofpacts, *b = (const void *) f->ofpacts;
+                    for (size_t k = 0; k < f->ofpacts_len; k++) { if (a[k] != b[k]) fprintf(stderr, " byte %"PRIuSIZE": %02x %02x\n", k, a[k], b[k]); }
+                }
+                ds_destroy(&x);
+            }
+        }
+    }
+    CU_ASSERT_EQUAL(count_missing(&full, &flows), 0);
+    CU_ASSERT_EQUAL(count_missing(&flows, &full), 0);
+    CU_ASSERT_EQUAL(count_missing(&flows, &before), 4);
+    CU_ASSERT_EQUAL(count_missing(&before, &flows), 4);
+
+    hflow_table_destroy(&full);
+    hflow_table_destroy(&before);
+    teardown();
+}
+
+/* Every flow survives encoding to OpenFlow 1.5 and decoding unchanged, so
+ * the controller can compare its flows with the switch's. */
+static void
+test_openflow_round_trip(void)
+{
+    const struct hflow *f;
+
+    setup();
+    compute();
+    HMAP_FOR_EACH (f, node, &flows.flows) {
+        struct ofputil_flow_mod fm, fm2;
+        struct ofpbuf ofpacts, a, b;
+
+        hflow_to_flow_mod(f, OFPFC_ADD, &fm);
+        struct ofpbuf *msg = ofputil_encode_flow_mod(&fm,
+                                                     OFPUTIL_P_OF15_OXM);
+        ofpbuf_init(&ofpacts, 64);
+        enum ofperr error = ofputil_decode_flow_mod(&fm2, msg->data,
+                                                    OFPUTIL_P_OF15_OXM,
+                                                    NULL, NULL, &ofpacts,
+                                                    OFPP_MAX, 255);
+        if (error) {
+            struct ds x = DS_EMPTY_INITIALIZER;
+            hflow_format(f, &x);
+            fprintf(stderr, "%s: %s\n", ofperr_to_string(error), ds_cstr(&x));
+            ds_destroy(&x);
+        }
+        CU_ASSERT_EQUAL_FATAL(error, 0);
+        if (!minimatch_equal(&fm2.match, &f->match)) {
+            struct ds x = DS_EMPTY_INITIALIZER;
+            minimatch_format(&fm2.match, NULL, NULL, &x, 0);
+            ds_put_cstr(&x, " vs ");
+            minimatch_format(&f->match, NULL, NULL, &x, 0);
+            fprintf(stderr, "%s\n", ds_cstr(&x));
+            struct match ma, mb;
+            minimatch_expand(&fm2.match, &ma);
+            minimatch_expand(&f->match, &mb);
+            const uint8_t *pa = (const void *) &ma.flow, *pb = (const void *) &mb.flow;
+            for (size_t k = 0; k < sizeof ma.flow; k++) if (pa[k] != pb[k]) fprintf(stderr, " flow byte %"PRIuSIZE" %02x %02x\n", k, pa[k], pb[k]);
+            pa = (const void *) &ma.wc; pb = (const void *) &mb.wc;
+            for (size_t k = 0; k < sizeof ma.wc; k++) if (pa[k] != pb[k]) fprintf(stderr, " wc byte %"PRIuSIZE" %02x %02x\n", k, pa[k], pb[k]);
+            fprintf(stderr, "offsets: nw_tos %"PRIuSIZE" dl_type %"PRIuSIZE" in_port %"PRIuSIZE" metadata %"PRIuSIZE" nw_proto %"PRIuSIZE" regs %"PRIuSIZE"\n", offsetof(struct flow, nw_tos), offsetof(struct flow, dl_type), offsetof(struct flow, in_port), offsetof(struct flow, metadata), offsetof(struct flow, nw_proto), offsetof(struct flow, regs));
+            ds_destroy(&x);
+        }
+        CU_ASSERT(minimatch_equal(&fm2.match, &f->match));
+        CU_ASSERT_EQUAL(fm2.priority, f->priority);
+        CU_ASSERT_EQUAL(fm2.table_id, f->table_id);
+        CU_ASSERT_EQUAL(ntohll(fm2.new_cookie), f->cookie);
+
+        ofpbuf_init(&a, 64);
+        ofpbuf_init(&b, 64);
+        hflow_encode_actions(f->ofpacts, f->ofpacts_len, &a);
+        hflow_encode_actions(fm2.ofpacts, fm2.ofpacts_len, &b);
+        CU_ASSERT(ofpbuf_equal(&a, &b));
+
+        ofpbuf_uninit(&a);
+        ofpbuf_uninit(&b);
+        minimatch_destroy(&fm2.match);
+        ofpbuf_uninit(&ofpacts);
+        ofpbuf_delete(msg);
+    }
+    teardown();
+}
+
+/* Flows per HAVIP+EIP binding stay at 8 however many bindings share the
+ * two ports, and a conflict is counted, never silently overwritten. */
+static void
+test_flows_per_binding(void)
+{
+    enum { N = 150 };
+    char names[N][16], ips[N][16], eips[N][16];
+    struct nbrec_havip *havips[N];
+
+    setup();
+    for (int i = 0; i < N; i++) {
+        snprintf(names[i], sizeof names[i], "hv%d", i);
+        snprintf(ips[i], sizeof ips[i], "10.0.1.%d", 101 + i);
+        snprintf(eips[i], sizeof eips[i], "203.0.114.%d", i);
+        havips[i] = add_havip(names[i], s1, ips[i]);
+        havip_associate(havips[i], p1);
+        havip_associate(havips[i], p2);
+        havips[i]->holder = p2;
+        havips[i]->eip = add_eip(eips[i], r1, eips[i]);
+    }
+    compute();
+    CU_ASSERT_EQUAL(havip_verdicts_count(&verdicts), 0);
+    for (int i = 0; i < N; i++) {
+        CU_ASSERT_EQUAL(owner_count(&havips[i]->header_.uuid), 8);
+    }
+    CU_ASSERT_EQUAL(flows.n_conflicts, 0);
+    teardown();
+}
+
+static void
+test_conflict_counted(void)
+{
+    struct uuid a, b;
+    struct match m;
+    struct ofpbuf ofpacts;
+
+    hflow_table_init(&flows);
+    uuid_generate(&a);
+    uuid_generate(&b);
+    match_init_catchall(&m);
+    ofpbuf_init(&ofpacts, 0);
+    CU_ASSERT_TRUE(hflow_table_add(&flows, &a, 1, 10, &m, &ofpacts));
+    CU_ASSERT_TRUE(hflow_table_add(&flows, &a, 1, 10, &m, &ofpacts));
+    CU_ASSERT_FALSE(hflow_table_add(&flows, &b, 1, 10, &m, &ofpacts));
+    CU_ASSERT_EQUAL(flows.n_conflicts, 1);
+    CU_ASSERT_EQUAL(hflow_table_count(&flows), 1);
+    CU_ASSERT_PTR_NOT_NULL(flows.last_conflict);
+    hflow_table_remove_owner(&flows, &a);
+    CU_ASSERT_EQUAL(hflow_table_count(&flows), 0);
+    ofpbuf_uninit(&ofpacts);
+    hflow_table_destroy(&flows);
+}
+
+void
+unit_pipeline_register(void)
+{
+    CU_pSuite suite = CU_add_suite("pipeline", NULL, NULL);
+
+    CU_add_test(suite, "EIP inbound: ARP and DNAT", test_eip_inbound);
+    CU_add_test(suite, "EIP outbound: SNAT", test_eip_outbound);
+    CU_add_test(suite, "port security", test_port_security);
+    CU_add_test(suite, "no holder: counted drop", test_no_holder);
+    CU_add_test(suite, "refused bindings", test_refused_binding);
+    CU_add_test(suite, "ports on other chassis, no uplink",
+                test_not_local);
+    CU_add_test(suite, "holder change: incremental == full",
+                test_incremental_holder_change);
+    CU_add_test(suite, "OpenFlow 1.5 round trip", test_openflow_round_trip);
+    CU_add_test(suite, "flows per binding", test_flows_per_binding);
+    CU_add_test(suite, "conflicts counted", test_conflict_counted);
+}
