@@ -11,7 +11,7 @@ ctl() {
 }
 
 # nb_field TABLE COLUMN...: prints the columns of every row of TABLE, comma
-# separated, one row a line, sorted.
+# separated in alphabetical order of column name, one row a line, sorted.
 nb_field() {
     table=$1
     shift
@@ -44,7 +44,7 @@ check_rc() {
 
 # controller_alive: the controller of the current run directory is running.
 controller_alive() {
-    kill -0 "$(cat "$HAVIP_RUNDIR/havip-controller.pid")"
+    havip_alive "$(cat "$HAVIP_RUNDIR/havip-controller.pid")"
 }
 
 # in_rundir DIR CMD...: runs CMD with the havip environment of DIR, against
@@ -67,7 +67,7 @@ stop_rundir() {
 
 test_controller_registers_chassis() {
     start_all
-    expect_eq "$(nb_field Chassis name hostname)" "hv1,$(hostname)" \
+    expect_eq "$(nb_field Chassis name hostname)" "$(hostname),hv1" \
         "Chassis row"
     check controller_alive
     check_output 'nb: connected (unix:'"$HAVIP_RUNDIR"'/havip_nb.sock)
@@ -79,7 +79,7 @@ test_controller_acks_nb_cfg() {
     for i in 1 2 3; do
         sync_hv
     done
-    expect_eq "$(nb_field NB_Global nb_cfg hv_cfg)" "3,3" "nb_cfg,hv_cfg"
+    expect_eq "$(nb_field NB_Global hv_cfg nb_cfg)" "3,3" "hv_cfg,nb_cfg"
     expect_eq "$(nb_field Chassis name nb_cfg)" "hv1,3" "Chassis nb_cfg"
 
     # A raw bump, as another client would write it, is acknowledged too.
@@ -258,7 +258,7 @@ hv2,1" "Chassis rows"
     # Back up, it catches up and hv_cfg with it.
     check in_rundir "$hv2" havip_start_controller
     sync_hv
-    expect_eq "$(nb_field NB_Global nb_cfg hv_cfg)" "3,3" "nb_cfg,hv_cfg"
+    expect_eq "$(nb_field NB_Global hv_cfg nb_cfg)" "3,3" "hv_cfg,nb_cfg"
 
     # A clean exit of hv2 removes it from the minimum.
     check in_rundir "$hv2" ctl exit
@@ -304,7 +304,7 @@ test_sandbox_no_shell() {
     expect_eq "$(echo "$pids" | wc -l)" 4 "number of daemons"
     check "$HAVIP_SRCDIR/utilities/havip-sandbox" --stop --rundir "$sb"
     for pid in $pids; do
-        ! kill -0 "$pid" 2>/dev/null || fail "daemon $pid still running"
+        ! havip_alive "$pid" || fail "daemon $pid still running"
     done
     [ -z "$(ls "$sb"/*.pid 2>/dev/null)" ] || fail "pidfiles left"
 }

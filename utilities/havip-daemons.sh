@@ -70,6 +70,16 @@ havip_start_controller() {
         -vconsole:off "$@" "unix:$HAVIP_RUNDIR/db.sock"
 }
 
+# havip_alive PID: true if process PID is running.  A zombie counts as gone:
+# detached daemons are children of PID 1, which may take a second or two to
+# reap them.
+havip_alive() {
+    kill -0 "$1" 2>/dev/null || return 1
+    havip_stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+    havip_stat=${havip_stat##*) }
+    [ "${havip_stat%% *}" != Z ]
+}
+
 # havip_kill PIDFILE [SIGNAL]: kills the daemon in PIDFILE and waits (up to
 # 10 s) until it is gone.
 havip_kill() {
@@ -79,7 +89,7 @@ havip_kill() {
     [ -n "$pid" ] || return 0
     kill -"${2:-TERM}" "$pid" 2>/dev/null || return 0
     i=0
-    while kill -0 "$pid" 2>/dev/null && [ $i -lt 200 ]; do
+    while havip_alive "$pid" && [ $i -lt 200 ]; do
         sleep 0.05
         i=$((i + 1))
     done
