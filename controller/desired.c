@@ -1,0 +1,290 @@
+/*
+ * Copyright (c) 2026 The havip authors.
+ *
+ * Licensed under the Apache License, Version 2.0.
+ */
+
+/* The desired flow table.  See desired.h. */
+
+#include <config.h>
+#include "desired.h"
+
+#include "coverage.h"
+#include "havip-flow-table.h"
+#include "havip-pipeline.h"
+#include "havip-rules.h"
+#include "openvswitch/dynamic-string.h"
+#include "openvswitch/vlog.h"
+#include "ovsdb-idl.h"
+#include "ovsdb/havip-nb-idl.h"
+#include "timeval.h"
+#include "util.h"
+#include "uuidset.h"
+
+VLOG_DEFINE_THIS_MODULE(desired);
+
+COVERAGE_DEFINE(desired_recompute);
+COVERAGE_DEFINE(desired_incremental);
+COVERAGE_DEFINE(binding_refused);
+COVERAGE_DEFINE(flow_conflict);
+
+struct desired {
+    struct hflow_table flows;
+    struct havip_nb_rows rows;  /* Valid until a row is added or deleted,
+                                 * which forces a recompute. */
+    struct havip_verdicts verdicts;
+    struct uuidset dirty;       /* Owners recomputed since last clear. */
+    bool full_dirty;            /* Everything recomputed since then. */
+    bool need_recompute;        /* Next run recomputes everything. */
+    const struct havip_local *local;
+
+    /* Statistics. */
+    uint64_t n_recomputes;
+    uint64_t n_incremental;
+    long long int last_recompute_msec;
+};
+
+struct desired *
+desired_create(void)
+{
+    struct desired *d = xzalloc(sizeof *d);
+
+    hflow_table_init(&d->flows);
+    havip_verdicts_init(&d->verdicts);
+    uuidset_init(&d->dirty);
+    d->need_recompute = true;
+    return d;
+}
+
+void
+desired_destroy(struct desired *d)
+{
+    if (d) {
+        hflow_table_destroy(&d->flows);
+        havip_nb_rows_destroy(&d->rows);
+        havip_verdicts_destroy(&d->verdicts);
+        uuidset_destroy(&d->dirty);
+        free(d);
+    }
+}
+
+void
+desired_force_recompute(struct desired *d)
+{
+    d->need_recompute = true;
+}
+
+/* Logs each violation that was not in 'old'. */
+static void
+log_new_violations(const struct havip_verdicts *old,
+                   const struct havip_verdicts *new)
+{
+    static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(10, 10);
+    const struct havip_violation *v;
+
+    HMAP_FOR_EACH (v, node, &new->violations) {
+        if (!havip_verdicts_has(old, v)) {
+            COVERAGE_INC(binding_refused);
+            VLOG_WARN_RL(&rl, "not programmed: %s", v->msg);
+        }
+    }
+}
+
+static void
+recompute(struct desired *d, const struct ovsdb_idl *nb_idl)
+{
+    long long int start = time_msec();
+    struct havip_verdicts old = d->verdicts;
+
+    COVERAGE_INC(desired_recompute);
+    havip_nb_rows_destroy(&d->rows);
+    havip_nb_rows_from_idl(nb_idl, &d->rows);
+
+    havip_verdicts_init(&d->verdicts);
+    havip_rules_check(&d->rows, &d->verdicts);
+    log_new_violations(&old, &d->verdicts);
+    havip_verdicts_destroy(&old);
+
+    uint64_t conflicts = d->flows.n_conflicts;
+    hflow_table_clear(&d->flows);
+    struct havip_pipeline p = {
+        .local = d->local, .rows = &d->rows, .verdicts = &d->verdicts,
+        .flows = &d->flows,
+    };
+    havip_pipeline_compute_all(&p);
+    if (d->flows.n_conflicts != conflicts) {
+        static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(1, 5);
+        COVERAGE_INC(flow_conflict);
+        VLOG_WARN_RL(&rl, "%s", d->flows.last_conflict);
+    }
+
+    d->full_dirty = true;
+    d->need_recompute = false;
+    d->n_recomputes++;
+    d->last_recompute_msec = time_msec() - start;
+    VLOG_DBG("recomputed %"PRIuSIZE" flows in %lld ms",
+             hflow_table_count(&d->flows), d->last_recompute_msec);
+}
+
+/* Returns true if the tracked changes to 'havip' are only to columns that
+ * a failover writes. */
+static bool
+only_holder_changed(const struct nbrec_havip *havip)
+{
+    if (nbrec_havip_is_new(havip) || nbrec_havip_is_deleted(havip)) {
+        return false;
+    }
+    for (int i = 0; i < NBREC_HAVIP_N_COLUMNS; i++) {
+        if (i != NBREC_HAVIP_COL_HOLDER && i != NBREC_HAVIP_COL_STATUS
+            && nbrec_havip_is_updated(havip, i)) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* Returns true if any table but HAVIP has tracked changes. */
+static bool
+other_tables_changed(const struct ovsdb_idl *nb_idl)
+{
+    return (nbrec_region_track_get_first(nb_idl)
+            || nbrec_vpc_track_get_first(nb_idl)
+            || nbrec_subnet_track_get_first(nb_idl)
+            || nbrec_port_track_get_first(nb_idl)
+            || nbrec_eip_track_get_first(nb_idl));
+}
+
+/* Re-checks rule 6 for 'havip' alone (the only rule a holder change can
+ * break) and recomputes its flows. */
+static void
+recompute_havip(struct desired *d, const struct nbrec_havip *havip)
+{
+    const struct uuid *uuid = &havip->header_.uuid;
+    const struct havip_violation *v;
+
+    v = havip_verdicts_find_rule(&d->verdicts, uuid, HAVIP_RULE_HOLDER);
+    if (v) {
+        hmap_remove(&d->verdicts.violations,
+                    CONST_CAST(struct hmap_node *, &v->node));
+        free(v->msg);
+        free(CONST_CAST(struct havip_violation *, v));
+    }
+    struct havip_nb_rows one = {
+        .havips = &havip, .n_havips = 1,
+    };
+    struct havip_verdicts found;
+    havip_verdicts_init(&found);
+    havip_rules_check(&one, &found);
+    v = havip_verdicts_find_rule(&found, uuid, HAVIP_RULE_HOLDER);
+    if (v) {
+        static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(10, 10);
+        struct havip_violation *copy = xmemdup(v, sizeof *v);
+
+        copy->msg = xstrdup(v->msg);
+        hmap_insert(&d->verdicts.violations, &copy->node, uuid_hash(uuid));
+        COVERAGE_INC(binding_refused);
+        VLOG_WARN_RL(&rl, "not programmed: %s", v->msg);
+    }
+    havip_verdicts_destroy(&found);
+
+    hflow_table_remove_owner(&d->flows, uuid);
+    struct havip_pipeline p = {
+        .local = d->local, .rows = &d->rows, .verdicts = &d->verdicts,
+        .flows = &d->flows,
+    };
+    havip_pipeline_havip(&p, havip);
+    uuidset_insert(&d->dirty, uuid);
+}
+
+/* Brings the desired flows up to date with 'nb_idl' (whose change tracking
+ * must be on) and 'local'. */
+void
+desired_run(struct desired *d, const struct ovsdb_idl *nb_idl,
+            const struct havip_local *local, bool local_changed)
+{
+    d->local = local;
+    if (d->need_recompute || local_changed || other_tables_changed(nb_idl)) {
+        recompute(d, nb_idl);
+        return;
+    }
+
+    const struct nbrec_havip *havip;
+    NBREC_HAVIP_FOR_EACH_TRACKED (havip, nb_idl) {
+        if (!only_holder_changed(havip)) {
+            recompute(d, nb_idl);
+            return;
+        }
+    }
+    NBREC_HAVIP_FOR_EACH_TRACKED (havip, nb_idl) {
+        COVERAGE_INC(desired_incremental);
+        d->n_incremental++;
+        recompute_havip(d, havip);
+    }
+}
+
+const struct hflow_table *
+desired_flows(const struct desired *d)
+{
+    return &d->flows;
+}
+
+/* Returns the owners whose flows changed since desired_clear_dirty(), or
+ * NULL if everything was recomputed (compare all flows). */
+const struct uuidset *
+desired_dirty(const struct desired *d)
+{
+    return d->full_dirty ? NULL : &d->dirty;
+}
+
+bool
+desired_has_changes(const struct desired *d)
+{
+    return d->full_dirty || !uuidset_is_empty(&d->dirty);
+}
+
+void
+desired_clear_dirty(struct desired *d)
+{
+    uuidset_clear(&d->dirty);
+    d->full_dirty = false;
+}
+
+void
+desired_format_flows(const struct desired *d, struct ds *s)
+{
+    hflow_table_format(&d->flows, s);
+}
+
+/* Appends a summary of each HAVIP (holder, EIP) and each refused row. */
+void
+desired_format_status(const struct desired *d, struct ds *s)
+{
+    const struct havip_nb_rows *rows = &d->rows;
+
+    ds_put_format(s, "flows: %"PRIuSIZE", recomputes: %"PRIu64
+                  " (last %lld ms), incremental: %"PRIu64
+                  ", conflicts: %"PRIu64"\n",
+                  hflow_table_count(&d->flows), d->n_recomputes,
+                  d->last_recompute_msec, d->n_incremental,
+                  d->flows.n_conflicts);
+    for (size_t i = 0; i < rows->n_havips; i++) {
+        const struct nbrec_havip *h = rows->havips[i];
+        const struct havip_violation *v;
+
+        ds_put_format(s, "HAVIP %s %s holder=%s eip=%s%s%s\n", h->name,
+                      h->ip, h->holder ? h->holder->name : "(none)",
+                      h->eip ? h->eip->name : "(none)",
+                      h->eip ? " " : "", h->eip ? h->eip->ip : "");
+        v = havip_verdicts_find(&d->verdicts, &h->header_.uuid);
+        if (v) {
+            ds_put_format(s, "  refused: %s\n", v->msg);
+        }
+    }
+
+    const struct havip_violation *v;
+    size_t n = havip_verdicts_count(&d->verdicts);
+    ds_put_format(s, "refused rows: %"PRIuSIZE"\n", n);
+    HMAP_FOR_EACH (v, node, &d->verdicts.violations) {
+        ds_put_format(s, "  %s\n", v->msg);
+    }
+}

@@ -1,0 +1,45 @@
+/*
+ * Copyright (c) 2026 The havip authors.
+ *
+ * Licensed under the Apache License, Version 2.0.
+ */
+
+#ifndef DESIRED_H
+#define DESIRED_H 1
+
+/* The desired flow table, computed from HAVIP_Northbound and the local
+ * ports by the flows/ pipeline.
+ *
+ * desired_run() looks at what the NB IDL's change tracking says changed.
+ * A change to only HAVIP.holder or HAVIP.status (a failover) recomputes
+ * just those HAVIPs' flows: O(1) per failover whatever the number of
+ * bindings.  Anything else (a row added or deleted, an address, a binding,
+ * a local port) recomputes everything and lets ofctrl compare all flows.
+ * The owners whose flows were recomputed accumulate in a dirty set until
+ * desired_take_dirty(). */
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct ds;
+struct havip_local;
+struct hflow_table;
+struct ovsdb_idl;
+struct uuidset;
+
+struct desired *desired_create(void);
+void desired_destroy(struct desired *);
+
+void desired_run(struct desired *, const struct ovsdb_idl *nb_idl,
+                 const struct havip_local *, bool local_changed);
+void desired_force_recompute(struct desired *);
+
+const struct hflow_table *desired_flows(const struct desired *);
+const struct uuidset *desired_dirty(const struct desired *);
+bool desired_has_changes(const struct desired *);
+void desired_clear_dirty(struct desired *);
+
+void desired_format_flows(const struct desired *, struct ds *);
+void desired_format_status(const struct desired *, struct ds *);
+
+#endif /* desired.h */

@@ -1,0 +1,90 @@
+/*
+ * Copyright (c) 2026 The havip authors.
+ *
+ * Licensed under the Apache License, Version 2.0.
+ */
+
+/* The VM ports and the uplink on the integration bridge.  See
+ * local-ports.h. */
+
+#include <config.h>
+#include "local-ports.h"
+
+#include "flow.h"
+#include "lib/vswitch-idl.h"
+#include "openvswitch/vlog.h"
+#include "ovsdb-idl.h"
+#include "smap.h"
+
+VLOG_DEFINE_THIS_MODULE(local_ports);
+
+void
+local_ports_register_idl(struct ovsdb_idl *ovs_idl)
+{
+    ovsdb_idl_add_column(ovs_idl, &ovsrec_interface_col_external_ids);
+    ovsdb_idl_add_column(ovs_idl, &ovsrec_interface_col_ofport);
+}
+
+void
+local_ports_init(struct local_ports *lp)
+{
+    simap_init(&lp->ofports);
+    lp->local.ofports = &lp->ofports;
+    lp->local.uplink = OFPP_NONE;
+}
+
+void
+local_ports_destroy(struct local_ports *lp)
+{
+    if (lp) {
+        simap_destroy(&lp->ofports);
+    }
+}
+
+static bool
+usable_ofport(const struct ovsrec_interface *iface)
+{
+    return (iface->n_ofport && iface->ofport[0] > 0
+            && iface->ofport[0] < ofp_to_u16(OFPP_MAX));
+}
+
+/* Reads the interfaces of 'br' (may be NULL) and the uplink named 'uplink'
+ * (may be NULL).  Returns true if the result differs from the last run. */
+bool
+local_ports_run(struct local_ports *lp, const struct ovsrec_bridge *br,
+                const char *uplink)
+{
+    struct simap ofports = SIMAP_INITIALIZER(&ofports);
+    ofp_port_t uplink_ofport = OFPP_NONE;
+
+    for (size_t i = 0; br && i < br->n_ports; i++) {
+        const struct ovsrec_port *port = br->ports[i];
+
+        for (size_t j = 0; j < port->n_interfaces; j++) {
+            const struct ovsrec_interface *iface = port->interfaces[j];
+            const char *iface_id;
+
+            if (!usable_ofport(iface)) {
+                continue;
+            }
+            if (uplink && !strcmp(iface->name, uplink)) {
+                uplink_ofport = u16_to_ofp(iface->ofport[0]);
+                continue;
+            }
+            iface_id = smap_get(&iface->external_ids, "iface-id");
+            if (iface_id && !simap_put(&ofports, iface_id,
+                                       iface->ofport[0])) {
+                static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(1, 5);
+                VLOG_WARN_RL(&rl, "two interfaces have iface-id %s; "
+                             "using %s", iface_id, iface->name);
+            }
+        }
+    }
+
+    bool changed = (uplink_ofport != lp->local.uplink
+                    || !simap_equal(&ofports, &lp->ofports));
+    simap_swap(&ofports, &lp->ofports);
+    simap_destroy(&ofports);
+    lp->local.uplink = uplink_ofport;
+    return changed;
+}

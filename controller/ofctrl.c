@@ -1,0 +1,546 @@
+/*
+ * Copyright (c) 2026 The havip authors.
+ *
+ * Licensed under the Apache License, Version 2.0.
+ */
+
+/* The OpenFlow connection to the integration bridge.  See ofctrl.h.
+ *
+ * States: DISCONNECTED until rconn connects; DUMPING while the switch's
+ * havip flows are read back into 'installed'; SYNCED afterwards.  In
+ * SYNCED, ofctrl_put() sends the difference between the desired flows and
+ * 'installed' in one bundle, then updates 'installed'.  Any error from the
+ * switch sends us back to DUMPING, so the mirror never drifts. */
+
+#include <config.h>
+#include "ofctrl.h"
+
+#include "byte-order.h"
+#include "coverage.h"
+#include "havip-flow-table.h"
+#include "openvswitch/dynamic-string.h"
+#include "openvswitch/list.h"
+#include "openvswitch/ofp-actions.h"
+#include "openvswitch/ofp-bundle.h"
+#include "openvswitch/ofp-errors.h"
+#include "openvswitch/ofp-flow.h"
+#include "openvswitch/ofp-msgs.h"
+#include "openvswitch/ofp-print.h"
+#include "openvswitch/ofp-util.h"
+#include "openvswitch/ofpbuf.h"
+#include "openvswitch/rconn.h"
+#include "openvswitch/vlog.h"
+#include "timeval.h"
+#include "util.h"
+#include "uuidset.h"
+
+VLOG_DEFINE_THIS_MODULE(ofctrl);
+
+COVERAGE_DEFINE(ofctrl_reconnect);
+COVERAGE_DEFINE(ofctrl_bundle);
+COVERAGE_DEFINE(ofctrl_flow_add);
+COVERAGE_DEFINE(ofctrl_flow_modify);
+COVERAGE_DEFINE(ofctrl_flow_delete);
+COVERAGE_DEFINE(ofctrl_switch_error);
+COVERAGE_DEFINE(ofctrl_reconciled_kept);
+
+enum ofctrl_state {
+    S_DISCONNECTED,
+    S_DUMPING,                  /* Reading the switch's flows. */
+    S_SYNCED,                   /* 'installed' mirrors the switch. */
+};
+
+/* A barrier in flight: when its reply arrives, 'nb_cfg' is installed. */
+struct pending_barrier {
+    struct ovs_list list_node;  /* In 'pending'. */
+    ovs_be32 xid;
+    int64_t nb_cfg;
+};
+
+struct ofctrl {
+    struct rconn *rconn;
+    char *target;               /* "unix:.../br-int.mgmt". */
+    unsigned int seqno;         /* rconn connection seqno we handled. */
+    enum ofctrl_state state;
+    ovs_be32 dump_xid;          /* Flow stats request in DUMPING. */
+    struct rconn_packet_counter *tx_counter;
+
+    struct hflow_table installed; /* What the switch has, as we know. */
+    bool full_diff;             /* Next put compares every flow. */
+    uint32_t next_bundle_id;
+
+    struct ovs_list pending;    /* Contains "struct pending_barrier"s. */
+    int64_t put_cfg;            /* nb_cfg of the latest put. */
+    int64_t installed_cfg;      /* nb_cfg acked by a barrier. */
+
+    /* Statistics for ofctrl_format(). */
+    uint64_t n_puts;
+    uint64_t n_flow_mods;
+    size_t last_put_mods;
+    long long int last_put_msec; /* Time spent building the last put. */
+};
+
+static void ofctrl_start_dump(struct ofctrl *);
+
+struct ofctrl *
+ofctrl_create(void)
+{
+    struct ofctrl *oc = xzalloc(sizeof *oc);
+
+    oc->rconn = rconn_create(0, 8, 0, 1u << OFP15_VERSION);
+    oc->tx_counter = rconn_packet_counter_create();
+    hflow_table_init(&oc->installed);
+    ovs_list_init(&oc->pending);
+    oc->state = S_DISCONNECTED;
+    oc->next_bundle_id = 1;
+    oc->put_cfg = -1;
+    oc->installed_cfg = -1;
+    return oc;
+}
+
+static void
+pending_clear(struct ofctrl *oc)
+{
+    struct pending_barrier *pb;
+
+    LIST_FOR_EACH_POP (pb, list_node, &oc->pending) {
+        free(pb);
+    }
+}
+
+void
+ofctrl_destroy(struct ofctrl *oc)
+{
+    if (oc) {
+        rconn_destroy(oc->rconn);
+        rconn_packet_counter_destroy(oc->tx_counter);
+        hflow_table_destroy(&oc->installed);
+        pending_clear(oc);
+        free(oc->target);
+        free(oc);
+    }
+}
+
+static void
+ofctrl_send(struct ofctrl *oc, struct ofpbuf *msg)
+{
+    rconn_send(oc->rconn, msg, oc->tx_counter);
+}
+
+/* Asks the switch for every flow with havip's cookie. */
+static void
+ofctrl_start_dump(struct ofctrl *oc)
+{
+    struct ofputil_flow_stats_request fsr = {
+        .aggregate = false,
+        .cookie = htonll(HFLOW_COOKIE),
+        .cookie_mask = htonll(HFLOW_COOKIE_MASK),
+        .out_port = OFPP_ANY,
+        .out_group = OFPG_ANY,
+        .table_id = 0xff,
+    };
+    match_init_catchall(&fsr.match);
+
+    struct ofpbuf *msg = ofputil_encode_flow_stats_request(
+        &fsr, OFPUTIL_P_OF15_OXM);
+    oc->dump_xid = ((struct ofp_header *) msg->data)->xid;
+    hflow_table_clear(&oc->installed);
+    pending_clear(oc);
+    oc->state = S_DUMPING;
+    ofctrl_send(oc, msg);
+}
+
+/* Adds the flows of one flow stats reply to 'installed'.  Returns true
+ * when it was the last reply. */
+static bool
+ofctrl_handle_dump_reply(struct ofctrl *oc, const struct ofp_header *oh)
+{
+    static const struct uuid zero;
+    struct ofpbuf b = ofpbuf_const_initializer(oh, ntohs(oh->length));
+    uint64_t stub[1024 / 8];
+    struct ofpbuf ofpacts = OFPBUF_STUB_INITIALIZER(stub);
+
+    for (;;) {
+        struct ofputil_flow_stats fs;
+        int error = ofputil_decode_flow_stats_reply(&fs, &b, false,
+                                                    &ofpacts);
+        if (error) {
+            if (error != EOF) {
+                static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 5);
+                VLOG_WARN_RL(&rl, "bad flow stats reply: %s",
+                             ofperr_to_string(error));
+            }
+            break;
+        }
+        struct ofpbuf acts = ofpbuf_const_initializer(fs.ofpacts,
+                                                      fs.ofpacts_len);
+        if (hflow_table_add(&oc->installed, &zero, fs.table_id,
+                            fs.priority, &fs.match, &acts)) {
+            struct minimatch mm;
+            minimatch_init(&mm, &fs.match);
+            struct hflow *f = hflow_table_find(&oc->installed, fs.table_id,
+                                               fs.priority, &mm);
+            minimatch_destroy(&mm);
+            if (f) {
+                f->cookie = ntohll(fs.cookie);
+            }
+        }
+    }
+    ofpbuf_uninit(&ofpacts);
+    return !ofpmp_more(oh);
+}
+
+static void
+ofctrl_handle_barrier_reply(struct ofctrl *oc, const struct ofp_header *oh)
+{
+    struct pending_barrier *pb;
+
+    /* The switch answers barriers in order: a reply completes its barrier
+     * and every one sent before it. */
+    LIST_FOR_EACH (pb, list_node, &oc->pending) {
+        if (pb->xid == oh->xid) {
+            break;
+        }
+    }
+    if (&pb->list_node == &oc->pending) {
+        return;
+    }
+    while (!ovs_list_is_empty(&oc->pending)) {
+        struct pending_barrier *first = CONTAINER_OF(
+            ovs_list_pop_front(&oc->pending), struct pending_barrier,
+            list_node);
+        bool last = first->xid == oh->xid;
+
+        oc->installed_cfg = first->nb_cfg;
+        free(first);
+        if (last) {
+            break;
+        }
+    }
+}
+
+static void
+ofctrl_handle_error(struct ofctrl *oc, const struct ofp_header *oh)
+{
+    static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 5);
+    char *s = ofp_to_string(oh, ntohs(oh->length), NULL, NULL, 2);
+
+    COVERAGE_INC(ofctrl_switch_error);
+    VLOG_WARN_RL(&rl, "switch refused a change, reading its flows again: "
+                 "%s", s);
+    free(s);
+    ofctrl_start_dump(oc);
+}
+
+static void
+ofctrl_recv(struct ofctrl *oc, const struct ofp_header *oh)
+{
+    enum ofptype type;
+
+    if (ofptype_decode(&type, oh)) {
+        return;
+    }
+    switch (type) {
+    case OFPTYPE_ECHO_REQUEST:
+        ofctrl_send(oc, ofputil_encode_echo_reply(oh));
+        break;
+    case OFPTYPE_FLOW_STATS_REPLY:
+        if (oc->state == S_DUMPING && oh->xid == oc->dump_xid
+            && ofctrl_handle_dump_reply(oc, oh)) {
+            VLOG_INFO("switch has %"PRIuSIZE" havip flows",
+                      hflow_table_count(&oc->installed));
+            oc->state = S_SYNCED;
+            oc->full_diff = true;
+        }
+        break;
+    case OFPTYPE_BARRIER_REPLY:
+        ofctrl_handle_barrier_reply(oc, oh);
+        break;
+    case OFPTYPE_ERROR:
+        ofctrl_handle_error(oc, oh);
+        break;
+    default:
+        /* Bundle replies, port status and the like: nothing to do. */
+        break;
+    }
+}
+
+/* Connects to 'target' (if it changed) and handles the switch's messages. */
+void
+ofctrl_run(struct ofctrl *oc, const char *target)
+{
+    if (!oc->target || strcmp(oc->target, target)) {
+        free(oc->target);
+        oc->target = xstrdup(target);
+        rconn_connect(oc->rconn, target, target);
+    }
+
+    rconn_run(oc->rconn);
+    if (!rconn_is_connected(oc->rconn)) {
+        oc->state = S_DISCONNECTED;
+        return;
+    }
+    if (oc->seqno != rconn_get_connection_seqno(oc->rconn)) {
+        oc->seqno = rconn_get_connection_seqno(oc->rconn);
+        COVERAGE_INC(ofctrl_reconnect);
+        VLOG_INFO("%s: connected, reading havip's flows", target);
+        ofctrl_start_dump(oc);
+    }
+
+    for (int i = 0; i < 50; i++) {
+        struct ofpbuf *msg = rconn_recv(oc->rconn);
+        if (!msg) {
+            break;
+        }
+        ofctrl_recv(oc, msg->data);
+        ofpbuf_delete(msg);
+    }
+}
+
+void
+ofctrl_wait(struct ofctrl *oc)
+{
+    rconn_run_wait(oc->rconn);
+    rconn_recv_wait(oc->rconn);
+}
+
+/* Returns true if ofctrl_put() would send now: connected, synchronised
+ * and with nothing queued to the switch. */
+bool
+ofctrl_can_put(const struct ofctrl *oc)
+{
+    return (oc->state == S_SYNCED
+            && !rconn_packet_counter_n_packets(oc->tx_counter));
+}
+
+bool
+ofctrl_is_synced(const struct ofctrl *oc)
+{
+    return oc->state == S_SYNCED;
+}
+
+int64_t
+ofctrl_installed_cfg(const struct ofctrl *oc)
+{
+    return oc->installed_cfg;
+}
+
+/* Returns true if flows 'a' and 'b' (same key) need no change on the
+ * switch.  Actions decoded from the switch may be in another form than
+ * ours (set_field for mod_dl_dst and such), so unequal ofpacts are
+ * compared again as encoded OpenFlow 1.5. */
+static bool
+flows_same(const struct hflow *a, const struct hflow *b)
+{
+    if (a->cookie != b->cookie) {
+        return false;
+    }
+    if (hflow_actions_equal(a, b->ofpacts, b->ofpacts_len)) {
+        return true;
+    }
+
+    struct ofpbuf ea, eb;
+    ofpbuf_init(&ea, 128);
+    ofpbuf_init(&eb, 128);
+    hflow_encode_actions(a->ofpacts, a->ofpacts_len, &ea);
+    hflow_encode_actions(b->ofpacts, b->ofpacts_len, &eb);
+    bool same = ofpbuf_equal(&ea, &eb);
+    ofpbuf_uninit(&ea);
+    ofpbuf_uninit(&eb);
+    return same;
+}
+
+/* A put under construction. */
+struct put_ctx {
+    struct ofctrl *oc;
+    uint32_t bundle_id;
+    size_t n_mods;
+};
+
+static void
+put_flow_mod(struct put_ctx *ctx, const struct hflow *f, uint16_t command)
+{
+    struct ofputil_flow_mod fm;
+
+    hflow_to_flow_mod(f, command, &fm);
+    struct ofpbuf *msg = ofputil_encode_flow_mod(&fm, OFPUTIL_P_OF15_OXM);
+
+    if (!ctx->n_mods) {
+        struct ofputil_bundle_ctrl_msg bc = {
+            .bundle_id = ctx->bundle_id,
+            .type = OFPBCT_OPEN_REQUEST,
+            .flags = OFPBF_ATOMIC | OFPBF_ORDERED,
+        };
+        ofctrl_send(ctx->oc, ofputil_encode_bundle_ctrl_request(
+                        OFP15_VERSION, &bc));
+    }
+
+    struct ofputil_bundle_add_msg bam = {
+        .bundle_id = ctx->bundle_id,
+        .flags = OFPBF_ATOMIC | OFPBF_ORDERED,
+        .msg = msg->data,
+    };
+    ofctrl_send(ctx->oc, ofputil_encode_bundle_add(OFP15_VERSION, &bam));
+    ofpbuf_delete(msg);
+    ctx->n_mods++;
+
+    switch (command) {
+    case OFPFC_ADD: COVERAGE_INC(ofctrl_flow_add); break;
+    case OFPFC_MODIFY_STRICT: COVERAGE_INC(ofctrl_flow_modify); break;
+    case OFPFC_DELETE_STRICT: COVERAGE_INC(ofctrl_flow_delete); break;
+    default: OVS_NOT_REACHED();
+    }
+}
+
+/* Sends what the switch needs so that 'desired' flow 'f' is installed. */
+static void
+diff_desired(struct put_ctx *ctx, const struct hflow *f)
+{
+    const struct hflow *old = hflow_table_find(&ctx->oc->installed,
+                                               f->table_id, f->priority,
+                                               &f->match);
+    if (!old) {
+        put_flow_mod(ctx, f, OFPFC_ADD);
+    } else if (!flows_same(f, old)) {
+        put_flow_mod(ctx, f, OFPFC_MODIFY_STRICT);
+    } else {
+        COVERAGE_INC(ofctrl_reconciled_kept);
+    }
+}
+
+/* Deletes installed flow 'f' from the switch unless 'desired' has it. */
+static void
+diff_installed(struct put_ctx *ctx, const struct hflow_table *desired,
+               const struct hflow *f)
+{
+    if (!hflow_table_find(desired, f->table_id, f->priority, &f->match)) {
+        put_flow_mod(ctx, f, OFPFC_DELETE_STRICT);
+    }
+}
+
+static void
+copy_flow(struct hflow_table *dst, const struct hflow *f)
+{
+    struct match match;
+    struct ofpbuf ofpacts = ofpbuf_const_initializer(f->ofpacts,
+                                                     f->ofpacts_len);
+
+    minimatch_expand(&f->match, &match);
+    hflow_table_add(dst, &f->owner->uuid, f->table_id, f->priority, &match,
+                    &ofpacts);
+}
+
+static const struct hflow_owner *
+find_owner(const struct hflow_table *t, const struct uuid *uuid)
+{
+    const struct hflow_owner *o;
+
+    HMAP_FOR_EACH_WITH_HASH (o, node, uuid_hash(uuid), &t->owners) {
+        if (uuid_equals(&o->uuid, uuid)) {
+            return o;
+        }
+    }
+    return NULL;
+}
+
+/* Makes the switch's havip flows equal to 'desired' and marks 'nb_cfg' as
+ * installed once the switch confirms.  If 'dirty' is nonnull and no full
+ * comparison is due, only the flows of the owners in 'dirty' are compared:
+ * the caller promises no other owner's flows changed. */
+void
+ofctrl_put(struct ofctrl *oc, const struct hflow_table *desired,
+           const struct uuidset *dirty, int64_t nb_cfg)
+{
+    long long int start = time_msec();
+    struct put_ctx ctx = { .oc = oc, .bundle_id = oc->next_bundle_id++ };
+    const struct hflow *f;
+
+    if (!ofctrl_can_put(oc)) {
+        return;
+    }
+
+    if (oc->full_diff || !dirty) {
+        HMAP_FOR_EACH (f, node, &desired->flows) {
+            diff_desired(&ctx, f);
+        }
+        HMAP_FOR_EACH (f, node, &oc->installed.flows) {
+            diff_installed(&ctx, desired, f);
+        }
+        hflow_table_clear(&oc->installed);
+        HMAP_FOR_EACH (f, node, &desired->flows) {
+            copy_flow(&oc->installed, f);
+        }
+        oc->full_diff = false;
+    } else {
+        const struct uuidset_node *node;
+
+        UUIDSET_FOR_EACH (node, dirty) {
+            const struct hflow_owner *o = find_owner(desired, &node->uuid);
+            if (o) {
+                LIST_FOR_EACH (f, list_node, &o->flows) {
+                    diff_desired(&ctx, f);
+                }
+            }
+            o = find_owner(&oc->installed, &node->uuid);
+            if (o) {
+                LIST_FOR_EACH (f, list_node, &o->flows) {
+                    diff_installed(&ctx, desired, f);
+                }
+            }
+        }
+        UUIDSET_FOR_EACH (node, dirty) {
+            hflow_table_remove_owner(&oc->installed, &node->uuid);
+            const struct hflow_owner *o = find_owner(desired, &node->uuid);
+            if (o) {
+                LIST_FOR_EACH (f, list_node, &o->flows) {
+                    copy_flow(&oc->installed, f);
+                }
+            }
+        }
+    }
+
+    if (ctx.n_mods) {
+        struct ofputil_bundle_ctrl_msg bc = {
+            .bundle_id = ctx.bundle_id,
+            .type = OFPBCT_COMMIT_REQUEST,
+            .flags = OFPBF_ATOMIC | OFPBF_ORDERED,
+        };
+        ofctrl_send(oc, ofputil_encode_bundle_ctrl_request(OFP15_VERSION,
+                                                           &bc));
+        COVERAGE_INC(ofctrl_bundle);
+    }
+    if (ctx.n_mods || nb_cfg != oc->put_cfg) {
+        struct ofpbuf *barrier = ofputil_encode_barrier_request(
+            OFP15_VERSION);
+        struct pending_barrier *pb = xmalloc(sizeof *pb);
+
+        pb->xid = ((struct ofp_header *) barrier->data)->xid;
+        pb->nb_cfg = nb_cfg;
+        ovs_list_push_back(&oc->pending, &pb->list_node);
+        ofctrl_send(oc, barrier);
+    }
+    oc->put_cfg = nb_cfg;
+    oc->n_puts++;
+    oc->n_flow_mods += ctx.n_mods;
+    oc->last_put_mods = ctx.n_mods;
+    oc->last_put_msec = time_msec() - start;
+}
+
+void
+ofctrl_format(const struct ofctrl *oc, struct ds *s)
+{
+    static const char *const states[] = {
+        [S_DISCONNECTED] = "disconnected",
+        [S_DUMPING] = "reading the switch's flows",
+        [S_SYNCED] = "in sync",
+    };
+
+    ds_put_format(s, "switch %s: %s\n", oc->target ? oc->target : "(none)",
+                  states[oc->state]);
+    ds_put_format(s, "installed flows: %"PRIuSIZE"\n",
+                  hflow_table_count(&oc->installed));
+    ds_put_format(s, "installed nb_cfg: %"PRId64"\n", oc->installed_cfg);
+    ds_put_format(s, "pushes: %"PRIu64", flow mods: %"PRIu64
+                  " (last: %"PRIuSIZE" in %lld ms)\n", oc->n_puts,
+                  oc->n_flow_mods, oc->last_put_mods, oc->last_put_msec);
+}

@@ -1,0 +1,42 @@
+/*
+ * Copyright (c) 2026 The havip authors.
+ *
+ * Licensed under the Apache License, Version 2.0.
+ */
+
+#ifndef OFCTRL_H
+#define OFCTRL_H 1
+
+/* The OpenFlow connection to the integration bridge and the mirror of the
+ * flows havip has installed there.
+ *
+ * On every (re)connection ofctrl reads the switch's flows that carry
+ * havip's cookie, so after a controller restart or a switch reconnect only
+ * the difference is sent: unchanged flows keep their counters and no packet
+ * sees a gap.  Changes go out as one atomic, ordered OpenFlow 1.5 bundle
+ * followed by a barrier; the nb_cfg given to ofctrl_put() counts as
+ * installed only when the barrier reply arrives. */
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct ds;
+struct hflow_table;
+struct ofctrl;
+struct uuidset;
+
+struct ofctrl *ofctrl_create(void);
+void ofctrl_destroy(struct ofctrl *);
+
+void ofctrl_run(struct ofctrl *, const char *target);
+void ofctrl_wait(struct ofctrl *);
+
+bool ofctrl_can_put(const struct ofctrl *);
+void ofctrl_put(struct ofctrl *, const struct hflow_table *desired,
+                const struct uuidset *dirty, int64_t nb_cfg);
+int64_t ofctrl_installed_cfg(const struct ofctrl *);
+bool ofctrl_is_synced(const struct ofctrl *);
+
+void ofctrl_format(const struct ofctrl *, struct ds *);
+
+#endif /* ofctrl.h */
