@@ -17,7 +17,9 @@
 #include "openvswitch/vlog.h"
 #include "ovsdb-idl.h"
 #include "ovsdb/havip-nb-idl.h"
+#include "openvswitch/poll-loop.h"
 #include "timeval.h"
+#include "unixctl.h"
 #include "util.h"
 #include "uuidset.h"
 
@@ -94,13 +96,14 @@ static void
 recompute(struct desired *d, const struct ovsdb_idl *nb_idl)
 {
     long long int start = time_msec();
-    struct havip_verdicts old = d->verdicts;
+    struct havip_verdicts old;
 
     COVERAGE_INC(desired_recompute);
     havip_nb_rows_destroy(&d->rows);
     havip_nb_rows_from_idl(nb_idl, &d->rows);
 
-    havip_verdicts_init(&d->verdicts);
+    havip_verdicts_init(&old);
+    hmap_swap(&old.violations, &d->verdicts.violations);
     havip_rules_check(&d->rows, &d->verdicts);
     log_new_violations(&old, &d->verdicts);
     havip_verdicts_destroy(&old);
@@ -287,4 +290,50 @@ desired_format_status(const struct desired *d, struct ds *s)
     HMAP_FOR_EACH (v, node, &d->verdicts.violations) {
         ds_put_format(s, "  %s\n", v->msg);
     }
+}
+
+static void
+desired_unixctl_recompute(struct unixctl_conn *conn, int argc OVS_UNUSED,
+                          const char *argv[] OVS_UNUSED, void *d_)
+{
+    struct desired *d = d_;
+
+    desired_force_recompute(d);
+    poll_immediate_wake();
+    unixctl_command_reply(conn, NULL);
+}
+
+static void
+desired_unixctl_flows_dump(struct unixctl_conn *conn, int argc OVS_UNUSED,
+                           const char *argv[] OVS_UNUSED, void *d_)
+{
+    struct ds s = DS_EMPTY_INITIALIZER;
+
+    desired_format_flows(d_, &s);
+    unixctl_command_reply(conn, ds_cstr(&s));
+    ds_destroy(&s);
+}
+
+static void
+desired_unixctl_show(struct unixctl_conn *conn, int argc OVS_UNUSED,
+                     const char *argv[] OVS_UNUSED, void *d_)
+{
+    struct ds s = DS_EMPTY_INITIALIZER;
+
+    desired_format_status(d_, &s);
+    unixctl_command_reply(conn, ds_cstr(&s));
+    ds_destroy(&s);
+}
+
+/* Registers "recompute", "flows/dump" (the desired flows, sorted) and
+ * "havip/show" (holders, EIPs, refused rows). */
+void
+desired_register_unixctl(struct desired *d)
+{
+    unixctl_command_register("recompute", "", 0, 0,
+                             desired_unixctl_recompute, d);
+    unixctl_command_register("flows/dump", "", 0, 0,
+                             desired_unixctl_flows_dump, d);
+    unixctl_command_register("havip/show", "", 0, 0,
+                             desired_unixctl_show, d);
 }

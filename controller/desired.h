@@ -39,6 +39,7 @@ const struct uuidset *desired_dirty(const struct desired *);
 bool desired_has_changes(const struct desired *);
 void desired_clear_dirty(struct desired *);
 
+void desired_register_unixctl(struct desired *);
 void desired_format_flows(const struct desired *, struct ds *);
 void desired_format_status(const struct desired *, struct ds *);
 

@@ -26,11 +26,14 @@
 #include "command-line.h"
 #include "coverage.h"
 #include "daemon.h"
+#include "desired.h"
 #include "dirs.h"
 #include "fatal-signal.h"
 #include "lib/vswitch-idl.h"
 #include "local-config.h"
+#include "local-ports.h"
 #include "memory.h"
+#include "ofctrl.h"
 #include "openvswitch/dynamic-string.h"
 #include "openvswitch/poll-loop.h"
 #include "openvswitch/vconn.h"
@@ -81,7 +84,7 @@ OVS_NO_RETURN static void usage(void);
  * as soon as it is read.  The flow installer will take this over and report
  * the nb_cfg of the flow table that the switch confirmed with a barrier. */
 static int64_t
-installed_nb_cfg(const struct ovsdb_idl *nb_idl, int64_t prev)
+current_nb_cfg(const struct ovsdb_idl *nb_idl, int64_t prev)
 {
     static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(1, 1);
     const struct nbrec_nb_global *nb = nbrec_nb_global_first(nb_idl);
@@ -203,12 +206,22 @@ main(int argc, char *argv[])
         ovsdb_idl_create(ovs_remote, &ovsrec_idl_class, false, true));
     local_config_register_idl(ovs_loop.idl);
     br_int_register_idl(ovs_loop.idl);
+    local_ports_register_idl(ovs_loop.idl);
 
     /* HAVIP_Northbound: all of it, since the controller computes its flows
      * from the whole database.  Its remote comes from the local
      * configuration. */
     struct ovsdb_idl_loop nb_loop = OVSDB_IDL_LOOP_INITIALIZER(
         ovsdb_idl_create_unconnected(&nbrec_idl_class, true));
+    ovsdb_idl_track_add_all(nb_loop.idl);
+
+    /* The flows: desired (computed) and installed (on the switch). */
+    struct local_ports local_ports;
+    local_ports_init(&local_ports);
+    struct desired *desired = desired_create();
+    desired_register_unixctl(desired);
+    struct ofctrl *ofctrl = ofctrl_create();
+    ofctrl_register_unixctl(ofctrl);
 
     struct local_config *cfg = local_config_create();
     struct chassis *chassis = chassis_create(nb_loop.idl);
@@ -223,7 +236,7 @@ main(int argc, char *argv[])
 
     daemonize_complete();
 
-    int64_t installed_cfg = CHASSIS_CFG_NONE;
+    int64_t nb_cfg = 0;
     bool ovs_connected = false;
     bool nb_connected = false;
     while (!exit_args.exiting) {
@@ -247,15 +260,41 @@ main(int argc, char *argv[])
         }
 
         /* Local bridge, then the Chassis row and its acknowledgement. */
-        br_int_run(ovs_txn, ovs_loop.idl, local_config_bridge(cfg),
-                   local_config_bridge_datapath_type(cfg));
-        installed_cfg = installed_nb_cfg(nb_loop.idl, installed_cfg);
+        const struct ovsrec_bridge *br;
+        br = br_int_run(ovs_txn, ovs_loop.idl, local_config_bridge(cfg),
+                        local_config_bridge_datapath_type(cfg));
+        bool local_changed = local_ports_run(&local_ports, br,
+                                             local_config_uplink(cfg));
+
+        /* Compute, then push the difference to the switch.  Nothing is
+         * computed or pushed before both databases have been read, so a
+         * restart never installs an empty table over working flows. */
+        nb_cfg = current_nb_cfg(nb_loop.idl, nb_cfg);
+        if (br && ovsdb_idl_has_ever_connected(nb_loop.idl)) {
+            desired_run(desired, nb_loop.idl, &local_ports.local,
+                        local_changed);
+            char *target = xasprintf("unix:%s/%s.mgmt", ovs_rundir(),
+                                     br->name);
+            ofctrl_run(ofctrl, target);
+            free(target);
+            if (ofctrl_can_put(ofctrl)) {
+                ofctrl_put(ofctrl, desired_flows(desired),
+                           desired_dirty(desired), nb_cfg);
+                desired_clear_dirty(desired);
+            }
+        }
+        ovsdb_idl_track_clear(nb_loop.idl);
+
+        /* The Chassis row acknowledges what the switch confirmed. */
+        int64_t installed_cfg = ofctrl_installed_cfg(ofctrl);
         chassis_run(chassis, nb_txn, local_config_system_id(cfg),
-                    local_config_hostname(cfg), installed_cfg);
+                    local_config_hostname(cfg),
+                    installed_cfg >= 0 ? installed_cfg : CHASSIS_CFG_NONE);
 
         unixctl_server_run(unixctl);
 
         memory_wait();
+        ofctrl_wait(ofctrl);
         unixctl_server_wait(unixctl);
         ovsdb_idl_loop_commit_and_wait(&ovs_loop);
         ovsdb_idl_loop_commit_and_wait(&nb_loop);
@@ -276,6 +315,9 @@ main(int argc, char *argv[])
     }
 
     chassis_destroy(chassis);
+    ofctrl_destroy(ofctrl);
+    desired_destroy(desired);
+    local_ports_destroy(&local_ports);
     local_config_destroy(cfg);
     ovsdb_idl_loop_destroy(&nb_loop);
     ovsdb_idl_loop_destroy(&ovs_loop);

@@ -31,6 +31,7 @@
 #include "openvswitch/rconn.h"
 #include "openvswitch/vlog.h"
 #include "timeval.h"
+#include "unixctl.h"
 #include "util.h"
 #include "uuidset.h"
 
@@ -543,4 +544,23 @@ ofctrl_format(const struct ofctrl *oc, struct ds *s)
     ds_put_format(s, "pushes: %"PRIu64", flow mods: %"PRIu64
                   " (last: %"PRIuSIZE" in %lld ms)\n", oc->n_puts,
                   oc->n_flow_mods, oc->last_put_mods, oc->last_put_msec);
+}
+
+static void
+ofctrl_unixctl_show(struct unixctl_conn *conn, int argc OVS_UNUSED,
+                    const char *argv[] OVS_UNUSED, void *oc_)
+{
+    struct ds s = DS_EMPTY_INITIALIZER;
+
+    ofctrl_format(oc_, &s);
+    unixctl_command_reply(conn, ds_cstr(&s));
+    ds_destroy(&s);
+}
+
+/* Registers "ofctrl/show": the switch connection and what was pushed. */
+void
+ofctrl_register_unixctl(struct ofctrl *oc)
+{
+    unixctl_command_register("ofctrl/show", "", 0, 0, ofctrl_unixctl_show,
+                             oc);
 }

@@ -37,6 +37,7 @@ void ofctrl_put(struct ofctrl *, const struct hflow_table *desired,
 int64_t ofctrl_installed_cfg(const struct ofctrl *);
 bool ofctrl_is_synced(const struct ofctrl *);
 
+void ofctrl_register_unixctl(struct ofctrl *);
 void ofctrl_format(const struct ofctrl *, struct ds *);
 
 #endif /* ofctrl.h */
