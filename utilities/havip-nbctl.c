@@ -37,6 +37,7 @@
 #include "openvswitch/shash.h"
 #include "openvswitch/vlog.h"
 #include "ovsdb-data.h"
+#include "ovsdb-idl-provider.h"
 #include "ovsdb-idl.h"
 #include "packets.h"
 #include "process.h"
@@ -162,7 +163,7 @@ main(int argc, char *argv[])
             }
             poll_block();
             if (time_msec() >= deadline) {
-                ctl_fatal("%s: timeout expired after %u seconds", db,
+                ctl_fatal("%s: timed out after %u s", db,
                           timeout);
             }
         }
@@ -1981,21 +1982,43 @@ run_prerequisites(struct ctl_command *commands, size_t n_commands,
     }
 }
 
+/* Returns true if this transaction inserted or modified the row 'uuid'. */
+static bool
+row_touched(struct ovsdb_idl *idl, const struct uuid *uuid)
+{
+    for (size_t i = 0; i < NBREC_N_TABLES; i++) {
+        const struct ovsdb_idl_row *row = ovsdb_idl_get_row_for_uuid(
+            idl, &nbrec_table_classes[i], uuid);
+        if (row) {
+            return !row->old_datum || row->written;
+        }
+    }
+    return false;
+}
+
 /* Refuses the transaction if the commands introduced a violation of a rule
- * that 'before' did not have (for the same row). */
+ * that 'before' did not have (for the same row).  Of several, reports one
+ * on a row the commands wrote, with the lowest rule number. */
 static void
 check_new_violations(struct ovsdb_idl *idl,
                      const struct havip_verdicts *before)
 {
-    struct havip_verdicts after;
     const struct havip_violation *v, *worst = NULL;
+    bool worst_touched = false;
+    struct havip_verdicts after;
 
     havip_verdicts_init(&after);
     check_rules(idl, &after);
     HMAP_FOR_EACH (v, node, &after.violations) {
-        if (!havip_verdicts_has(before, v)
-            && (!worst || compare_violations(&v, &worst) < 0)) {
+        if (havip_verdicts_has(before, v)) {
+            continue;
+        }
+        bool touched = row_touched(idl, &v->row);
+        if (!worst || touched > worst_touched
+            || (touched == worst_touched
+                && compare_violations(&v, &worst) < 0)) {
             worst = v;
+            worst_touched = touched;
         }
     }
     if (worst) {
@@ -2021,7 +2044,7 @@ commit_txn(struct ovsdb_idl *idl, struct ovsdb_idl_txn *txn)
         }
         poll_block();
         if (time_msec() >= deadline) {
-            ctl_fatal("%s: timeout expired after %u seconds waiting for "
+            ctl_fatal("%s: timed out after %u s waiting for "
                       "the commit", db, timeout);
         }
     }
@@ -2046,7 +2069,7 @@ wait_for_hv(struct ovsdb_idl *idl, int64_t next_cfg)
         }
         poll_block();
         if (time_msec() >= deadline) {
-            ctl_fatal("timeout expired after %u seconds waiting for the "
+            ctl_fatal("timed out after %u s waiting for the "
                       "chassis to install nb_cfg %"PRId64" (hv_cfg is "
                       "%"PRId64"); the change is committed", timeout,
                       next_cfg, nb ? nb->hv_cfg : 0);
