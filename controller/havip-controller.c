@@ -8,11 +8,14 @@
  *
  * main() owns the two database connections (the local Open_vSwitch
  * database and HAVIP_Northbound), the unixctl server and the poll loop.
- * Each iteration reads the inputs (local configuration, NB contents),
- * brings the integration bridge and this chassis's Chassis row up to date
- * and acknowledges the NB configuration that is installed.  The modules
- * own the rest: local-config.c the Open_vSwitch external_ids, br-int.c the
- * bridge, chassis.c the Chassis row and NB_Global.hv_cfg. */
+ * Each iteration reads the inputs (local configuration, local ports, NB
+ * contents), computes the desired flows, pushes their difference to the
+ * switch and acknowledges, in this chassis's Chassis row, the NB
+ * configuration that the switch has confirmed.  The modules own the rest:
+ * local-config.c the Open_vSwitch external_ids, br-int.c the bridge,
+ * local-ports.c the bridge's ports, desired.c the computed flows, ofctrl.c
+ * the OpenFlow connection and the installed flows, chassis.c the Chassis
+ * row and NB_Global.hv_cfg. */
 
 #include <config.h>
 
@@ -77,12 +80,9 @@ static unixctl_cb_func controller_connection_status;
 static char *parse_options(int argc, char *argv[], char **unixctl_path);
 OVS_NO_RETURN static void usage(void);
 
-/* Returns the NB_Global.nb_cfg whose flows are installed, or 'prev' if
- * NB_Global cannot be read.
- *
- * havip does not program flows yet, so a configuration counts as installed
- * as soon as it is read.  The flow installer will take this over and report
- * the nb_cfg of the flow table that the switch confirmed with a barrier. */
+/* Returns the current NB_Global.nb_cfg, or 'prev' if NB_Global cannot be
+ * read.  The flows computed in this iteration belong to it: ofctrl reports
+ * it as installed once the switch has confirmed them. */
 static int64_t
 current_nb_cfg(const struct ovsdb_idl *nb_idl, int64_t prev)
 {
