@@ -71,6 +71,16 @@ nonempty(const char *value)
     return value && value[0] ? value : NULL;
 }
 
+/* Returns the value of 'key' in 'ids', or 'def' if it is missing or
+ * empty. */
+static const char *
+local_config_get_def(const struct smap *ids, const char *key,
+                     const char *def)
+{
+    const char *value = nonempty(smap_get(ids, key));
+    return value ? value : def;
+}
+
 /* Sets '*field', the setting named 'key', to 'value' (which may be NULL),
  * logging the change if there is one. */
 static void
@@ -139,11 +149,11 @@ local_config_run(struct local_config *cfg, const struct ovsdb_idl *ovs_idl)
     local_config_set(&cfg->hostname, "hostname",
                      local_config_get_hostname(ids, buf, sizeof buf));
     local_config_set(&cfg->remote, "havip-remote",
-                     smap_get_def(ids, "havip-remote",
-                                  LOCAL_CONFIG_DEFAULT_REMOTE));
+                     local_config_get_def(ids, "havip-remote",
+                                          LOCAL_CONFIG_DEFAULT_REMOTE));
     local_config_set(&cfg->bridge, "havip-bridge",
-                     smap_get_def(ids, "havip-bridge",
-                                  LOCAL_CONFIG_DEFAULT_BRIDGE));
+                     local_config_get_def(ids, "havip-bridge",
+                                          LOCAL_CONFIG_DEFAULT_BRIDGE));
     local_config_set(&cfg->bridge_datapath_type, "havip-bridge-datapath-type",
                      nonempty(smap_get(ids, "havip-bridge-datapath-type")));
     local_config_set(&cfg->uplink, "havip-uplink",
