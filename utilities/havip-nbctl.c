@@ -2300,7 +2300,7 @@ static const struct ctl_command_syntax nbctl_commands[] = {
     {"havip-del", 1, 1, "HAVIP", NULL, cmd_havip_del, NULL, "--if-exists",
      RW},
     {"havip-associate", 2, 2, "HAVIP PORT", NULL, cmd_havip_associate, NULL,
-     "--may-exist", RW},
+     "", RW},
     {"havip-disassociate", 2, 2, "HAVIP PORT", NULL, cmd_havip_disassociate,
      NULL, "--if-exists", RW},
     {"havip-set-holder", 2, 2, "HAVIP PORT", NULL, cmd_havip_set_holder,
