@@ -2115,6 +2115,134 @@ free_outputs(struct ctl_command *commands, size_t n_commands)
     }
 }
 
+/* Runs the "run" function of each of 'commands' in 'txn'.  Exits on an
+ * error.  Returns false if a command asked to try again later. */
+static bool
+run_commands(struct ctl_command *commands, size_t n_commands,
+             struct ovsdb_idl *idl, struct ovsdb_idl_txn *txn,
+             struct ovsdb_symbol_table *symtab)
+{
+    struct ctl_context ctx;
+    bool try_again = false;
+
+    for (struct ctl_command *c = commands; c < &commands[n_commands]; c++) {
+        ds_init(&c->output);
+        c->table = NULL;
+    }
+    ctl_context_init(&ctx, NULL, idl, txn, symtab, NULL);
+    for (struct ctl_command *c = commands;
+         !try_again && c < &commands[n_commands]; c++) {
+        /* Never "last": partial updates would hide the last command's
+         * changes from check_new_violations(). */
+        ctl_context_init_command(&ctx, c, false);
+        if (c->syntax->run) {
+            (c->syntax->run)(&ctx);
+        }
+        if (ctx.error) {
+            ctl_fatal("%s", ctx.error);
+        }
+        ctl_context_done_command(&ctx, c);
+        try_again = ctx.try_again;
+    }
+    ctl_context_done(&ctx, NULL);
+
+    struct shash_node *node;
+    SHASH_FOR_EACH (node, &symtab->sh) {
+        struct ovsdb_symbol *symbol = node->data;
+        if (!try_again && !symbol->created) {
+            ctl_fatal("row id \"%s\" is referenced but never created (e.g. "
+                      "with \"-- --id=%s create ...\")",
+                      node->name, node->name);
+        }
+    }
+    return !try_again;
+}
+
+/* Runs the "postprocess" function of each of 'commands' after a successful
+ * commit of 'txn'. */
+static void
+postprocess_commands(struct ctl_command *commands, size_t n_commands,
+                     struct ovsdb_idl *idl, struct ovsdb_idl_txn *txn,
+                     struct ovsdb_symbol_table *symtab)
+{
+    for (struct ctl_command *c = commands; c < &commands[n_commands]; c++) {
+        if (c->syntax->postprocess) {
+            struct ctl_context ctx;
+
+            ctl_context_init(&ctx, c, idl, txn, symtab, NULL);
+            (c->syntax->postprocess)(&ctx);
+            if (ctx.error) {
+                ctl_fatal("%s", ctx.error);
+            }
+            ctl_context_done(&ctx, c);
+        }
+    }
+}
+
+/* Exits unless 'status' (of committing 'txn') is a success.  Returns false
+ * if the commands must be rerun on newer contents. */
+static bool
+check_commit_status(struct ovsdb_idl_txn *txn,
+                    enum ovsdb_idl_txn_status status)
+{
+    switch (status) {
+    case TXN_UNCOMMITTED:
+    case TXN_INCOMPLETE:
+        OVS_NOT_REACHED();
+
+    case TXN_ABORTED:
+        ctl_fatal("transaction aborted");
+
+    case TXN_UNCHANGED:
+    case TXN_SUCCESS:
+        return true;
+
+    case TXN_TRY_AGAIN:
+        VLOG_DBG("the database changed under the transaction; retrying");
+        return false;
+
+    case TXN_ERROR:
+        ctl_fatal("transaction error: %s", ovsdb_idl_txn_get_error(txn));
+
+    case TXN_NOT_LOCKED:
+        ctl_fatal("database not locked");
+
+    default:
+        OVS_NOT_REACHED();
+    }
+}
+
+/* Prints the output of 'commands' and the warnings, frees the commands,
+ * and with --wait=hv waits for the chassis. */
+static void
+finish(struct ctl_command *commands, size_t n_commands,
+       struct ovsdb_idl *idl, struct ovsdb_idl_txn *txn,
+       enum ovsdb_idl_txn_status status)
+{
+    int64_t next_cfg = 0;
+    const char *warning;
+    size_t i;
+
+    if (wait_type == NBCTL_WAIT_HV && status == TXN_SUCCESS) {
+        next_cfg = ovsdb_idl_txn_get_increment_new_value(txn);
+    }
+
+    print_output(commands, n_commands);
+    fflush(stdout);
+    SVEC_FOR_EACH (i, warning, &warnings) {
+        fprintf(stderr, "%s: %s\n", program_name, warning);
+    }
+    free_outputs(commands, n_commands);
+    for (struct ctl_command *c = commands; c < &commands[n_commands]; c++) {
+        shash_destroy_free_data(&c->options);
+    }
+    free(commands);
+
+    if (next_cfg) {
+        wait_for_hv(idl, next_cfg);
+    }
+}
+
 /* Runs 'commands' in one transaction on the current contents of 'idl'.
  * Returns true when done (committed, or nothing to commit), false if the
  * caller should try again once the database changes. */
@@ -2125,7 +2253,6 @@ do_nbctl(const char *args, struct ctl_command *commands, size_t n_commands,
     struct ovsdb_idl_txn *txn = the_idl_txn = ovsdb_idl_txn_create(idl);
     bool check = ctl_might_write_to_db(commands, n_commands);
     struct havip_verdicts before;
-    struct ctl_context ctx;
 
     if (dry_run) {
         ovsdb_idl_txn_set_dry_run(txn);
@@ -2149,125 +2276,37 @@ do_nbctl(const char *args, struct ctl_command *commands, size_t n_commands,
     }
 
     struct ovsdb_symbol_table *symtab = ovsdb_symbol_table_create();
-    for (struct ctl_command *c = commands; c < &commands[n_commands]; c++) {
-        ds_init(&c->output);
-        c->table = NULL;
-    }
-    ctl_context_init(&ctx, NULL, idl, txn, symtab, NULL);
-    for (struct ctl_command *c = commands; c < &commands[n_commands]; c++) {
-        /* Never "last": partial updates would hide the last command's
-         * changes from check_new_violations(). */
-        ctl_context_init_command(&ctx, c, false);
-        if (c->syntax->run) {
-            (c->syntax->run)(&ctx);
+    enum ovsdb_idl_txn_status status = TXN_UNCOMMITTED;
+    bool done = false;
+    if (run_commands(commands, n_commands, idl, txn, symtab)) {
+        if (check) {
+            check_new_violations(idl, &before);
         }
-        if (ctx.error) {
-            ctl_fatal("%s", ctx.error);
-        }
-        ctl_context_done_command(&ctx, c);
-        if (ctx.try_again) {
-            ctl_context_done(&ctx, NULL);
-            goto try_again;
-        }
+        status = commit_txn(idl, txn);
+        done = check_commit_status(txn, status);
     }
-    ctl_context_done(&ctx, NULL);
-
-    struct shash_node *node;
-    SHASH_FOR_EACH (node, &symtab->sh) {
-        struct ovsdb_symbol *symbol = node->data;
-        if (!symbol->created) {
-            ctl_fatal("row id \"%s\" is referenced but never created (e.g. "
-                      "with \"-- --id=%s create ...\")",
-                      node->name, node->name);
-        }
-    }
-
-    if (check) {
-        check_new_violations(idl, &before);
-    }
-
-    enum ovsdb_idl_txn_status status = commit_txn(idl, txn);
-    if (status == TXN_UNCHANGED || status == TXN_SUCCESS) {
-        for (struct ctl_command *c = commands; c < &commands[n_commands];
-             c++) {
-            if (c->syntax->postprocess) {
-                ctl_context_init(&ctx, c, idl, txn, symtab, NULL);
-                (c->syntax->postprocess)(&ctx);
-                if (ctx.error) {
-                    ctl_fatal("%s", ctx.error);
-                }
-                ctl_context_done(&ctx, c);
-            }
-        }
-    }
-
-    switch (status) {
-    case TXN_UNCOMMITTED:
-    case TXN_INCOMPLETE:
-        OVS_NOT_REACHED();
-
-    case TXN_ABORTED:
-        ctl_fatal("transaction aborted");
-
-    case TXN_UNCHANGED:
-    case TXN_SUCCESS:
-        break;
-
-    case TXN_TRY_AGAIN:
-        VLOG_DBG("the database changed under the transaction; retrying");
-        goto try_again;
-
-    case TXN_ERROR:
-        ctl_fatal("transaction error: %s", ovsdb_idl_txn_get_error(txn));
-
-    case TXN_NOT_LOCKED:
-        ctl_fatal("database not locked");
-
-    default:
-        OVS_NOT_REACHED();
-    }
-
-    int64_t next_cfg = 0;
-    if (wait_type == NBCTL_WAIT_HV && status == TXN_SUCCESS) {
-        next_cfg = ovsdb_idl_txn_get_increment_new_value(txn);
-    }
-    ovsdb_symbol_table_destroy(symtab);
     havip_verdicts_destroy(&before);
 
-    print_output(commands, n_commands);
-    fflush(stdout);
-    const char *warning;
-    size_t i;
-    SVEC_FOR_EACH (i, warning, &warnings) {
-        fprintf(stderr, "%s: %s\n", program_name, warning);
+    if (done) {
+        postprocess_commands(commands, n_commands, idl, txn, symtab);
+    }
+    ovsdb_symbol_table_destroy(symtab);
+    if (!done) {
+        /* Rerun on newer contents, or a command asked to wait
+         * ("wait-until"). */
+        ovsdb_idl_txn_abort(txn);
+        ovsdb_idl_txn_destroy(txn);
+        the_idl_txn = NULL;
+        free_outputs(commands, n_commands);
+        return false;
     }
 
-    free_outputs(commands, n_commands);
-    for (struct ctl_command *c = commands; c < &commands[n_commands]; c++) {
-        shash_destroy_free_data(&c->options);
-    }
-    free(commands);
-
-    if (wait_type == NBCTL_WAIT_HV && status == TXN_SUCCESS) {
-        wait_for_hv(idl, next_cfg);
-    }
-
+    finish(commands, n_commands, idl, txn, status);
     ovsdb_idl_txn_destroy(txn);
     the_idl_txn = NULL;
     ovsdb_idl_destroy(idl);
     the_idl = NULL;
     return true;
-
-try_again:
-    /* The transaction must be rerun on newer contents, or a command asked
-     * to wait ("wait-until"). */
-    ovsdb_idl_txn_abort(txn);
-    ovsdb_idl_txn_destroy(txn);
-    the_idl_txn = NULL;
-    ovsdb_symbol_table_destroy(symtab);
-    havip_verdicts_destroy(&before);
-    free_outputs(commands, n_commands);
-    return false;
 }
 
 /* The commands. */
