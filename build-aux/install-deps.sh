@@ -11,7 +11,7 @@ set -e
 packages="openvswitch-source openvswitch-switch openvswitch-common
 python3-openvswitch libevent-dev libcunit1-dev libssl-dev keepalived
 tcpdump iperf3 hyperfine iproute2 iputils-ping arping netcat-openbsd
-procps python3 gcc make"
+procps python3 gcc make ethtool socat"
 
 missing=
 for p in $packages; do
