@@ -26,6 +26,8 @@
 #include "ovsdb/havip-nb-idl.h"
 #include "packets.h"
 #include "simap.h"
+#include "smap.h"
+#include "uuid.h"
 
 #include "util.h"
 
@@ -357,6 +359,20 @@ add_eip_flows(const struct havip_pipeline *p, const struct uuid *owner,
     ofpbuf_uninit(&ofpacts);
 }
 
+/* Actions that send a copy of the packet to the controller, through the
+ * learning meter. */
+static void
+put_learn(struct ofpbuf *ofpacts)
+{
+    struct ofpact_controller *oc = ofpact_put_CONTROLLER(ofpacts);
+
+    oc->max_len = 128;
+    oc->controller_id = 0;
+    oc->reason = OFPR_ACTION;
+    oc->meter_id = HAVIP_LEARN_METER;
+    ofpact_finish_CONTROLLER(ofpacts, &oc);
+}
+
 /* Fixed flows: each table's default, and the uplink's entry. */
 void
 havip_pipeline_fixed(const struct havip_pipeline *p)
@@ -380,11 +396,17 @@ havip_pipeline_fixed(const struct havip_pipeline *p)
     put_goto(&ofpacts, HT_ARP_RESPONDER);
     add_flow(p, &zero_uuid, HT_HOLDER_ARP, 0, &m, &ofpacts);
 
-    /* A non-holder's ARP claiming a HAVIP IP: flood it to the subnet,
-     * never answer it.  IP from a HAVIP IP: on as usual. */
+    /* A non-holder's ARP claiming a HAVIP IP: to the controller (which
+     * makes the port the holder) and flooded, never answered; without
+     * learning, only flooded.  IP from a HAVIP IP: on as usual. */
     add_flow(p, &zero_uuid, HT_CLAIM, 0, &m, &ofpacts);
+    add_flow(p, &zero_uuid, HT_CLAIM_NOLEARN, 0, &m, &ofpacts);
     ofpbuf_clear(&ofpacts);
     match_set_dl_type(&m, htons(ETH_TYPE_ARP));
+    put_goto(&ofpacts, HT_L2);
+    add_flow(p, &zero_uuid, HT_CLAIM_NOLEARN, 10, &m, &ofpacts);
+    ofpbuf_clear(&ofpacts);
+    put_learn(&ofpacts);
     put_goto(&ofpacts, HT_L2);
     add_flow(p, &zero_uuid, HT_CLAIM, 10, &m, &ofpacts);
 
@@ -548,6 +570,32 @@ havip_pipeline_port(const struct havip_pipeline *p,
     ofpbuf_uninit(&ofpacts);
 }
 
+/* Returns true unless 'havip' has options:learn=false. */
+bool
+havip_learns(const struct nbrec_havip *havip)
+{
+    return smap_get_bool(&havip->options, "learn", true);
+}
+
+/* Returns the holder 'p' programs for 'havip': a learned one not yet in the
+ * database, or HAVIP.holder. */
+const struct nbrec_port *
+havip_pipeline_holder(const struct havip_pipeline *p,
+                      const struct nbrec_havip *havip)
+{
+    const struct havip_holder_override *o;
+
+    if (p->holder_overrides) {
+        HMAP_FOR_EACH_WITH_HASH (o, node, uuid_hash(&havip->header_.uuid),
+                                 p->holder_overrides) {
+            if (uuid_equals(&o->havip, &havip->header_.uuid)) {
+                return o->port;
+            }
+        }
+    }
+    return havip->holder;
+}
+
 /* Flows of 'havip': who may send from its IP, its holder (ARP, delivery),
  * and its EIP.  Only the flows that name the holder change on failover. */
 void
@@ -573,7 +621,7 @@ havip_pipeline_havip(const struct havip_pipeline *p,
     }
 
     /* The holder, if it is valid and here. */
-    const struct nbrec_port *holder = havip->holder;
+    const struct nbrec_port *holder = havip_pipeline_holder(p, havip);
     struct port_view holder_pv;
     if (holder
         && (refused_rule(p, &havip->header_, HAVIP_RULE_HOLDER)
@@ -596,7 +644,9 @@ havip_pipeline_havip(const struct havip_pipeline *p,
         match_init_catchall(&m);
         match_set_in_port(&m, pv.ofport);
         match_set_reg(&m, REG_SRC_IP, ntohl(ip));
-        put_goto(&ofpacts, port == holder ? HT_HOLDER_ARP : HT_CLAIM);
+        put_goto(&ofpacts, (port == holder ? HT_HOLDER_ARP
+                            : havip_learns(havip) ? HT_CLAIM
+                            : HT_CLAIM_NOLEARN));
         add_flow(p, owner, HT_PORT_SEC_L3, 100, &m, &ofpacts);
     }
 

@@ -17,7 +17,9 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include "openvswitch/hmap.h"
 #include "openvswitch/types.h"
+#include "openvswitch/uuid.h"
 
 struct havip_nb_rows;
 struct havip_verdicts;
@@ -35,7 +37,8 @@ enum havip_table {
     HT_PORT_SEC_L2 = 10,    /* Source MAC; source IP or SPA into reg4. */
     HT_PORT_SEC_L3 = 11,    /* Source IP: the port's own or a HAVIP's. */
     HT_HOLDER_ARP = 12,     /* The holder's ARP for its HAVIP: no reply. */
-    HT_CLAIM = 13,          /* A non-holder sends from a HAVIP IP. */
+    HT_CLAIM = 13,          /* A non-holder's ARP for a HAVIP: learn. */
+    HT_CLAIM_NOLEARN = 14,  /* Same, for a HAVIP with options:learn=false. */
     HT_ARP_RESPONDER = 20,  /* ARP for ports, gateways and HAVIPs. */
     HT_L2 = 30,             /* Gateway MAC, multicast, unicast MAC. */
     HT_ROUTE = 31,          /* Between subnets; SNAT to an EIP. */
@@ -48,11 +51,23 @@ struct havip_local {
     ofp_port_t uplink;           /* OFPP_NONE if this chassis has none. */
 };
 
+/* The meter that caps packet-ins (holder learning) per chassis. */
+#define HAVIP_LEARN_METER 1
+
+/* A holder this chassis learned and has not yet seen in the database: its
+ * flows use 'port' instead of HAVIP.holder. */
+struct havip_holder_override {
+    struct hmap_node node;      /* In 'holder_overrides', by uuid_hash(). */
+    struct uuid havip;          /* HAVIP row. */
+    const struct nbrec_port *port;
+};
+
 /* Everything one computation reads and writes. */
 struct havip_pipeline {
     const struct havip_local *local;
     const struct havip_nb_rows *rows;      /* All rows (for subnets). */
     const struct havip_verdicts *verdicts; /* Rule violations. */
+    const struct hmap *holder_overrides;   /* May be NULL. */
     struct hflow_table *flows;             /* Output. */
 };
 
@@ -64,6 +79,9 @@ void havip_pipeline_port(const struct havip_pipeline *,
 void havip_pipeline_havip(const struct havip_pipeline *,
                           const struct nbrec_havip *);
 void havip_pipeline_compute_all(const struct havip_pipeline *);
+const struct nbrec_port *havip_pipeline_holder(const struct havip_pipeline *,
+                                               const struct nbrec_havip *);
+bool havip_learns(const struct nbrec_havip *);
 
 /* Keys the pipeline puts in metadata (VPC) and reg6 (subnet). */
 uint64_t havip_vpc_key(const struct uuid *vpc);

@@ -22,6 +22,7 @@
 #include "openvswitch/ofpbuf.h"
 #include "ovsdb/havip-nb-idl.h"
 #include "simap.h"
+#include "smap.h"
 #include "unit.h"
 #include "util.h"
 #include "world.h"
@@ -433,6 +434,51 @@ test_flows_per_binding(void)
     teardown();
 }
 
+/* A learned holder (an override, before the database has it) programs the
+ * same flows as the database saying so; options:learn=false sends the
+ * non-holder's claims to the table that never reaches the controller. */
+static void
+test_holder_override_and_learn_option(void)
+{
+    struct hmap overrides = HMAP_INITIALIZER(&overrides);
+    struct havip_holder_override o;
+
+    setup();
+    o.port = p2;
+    o.havip = h1->header_.uuid;
+    hmap_insert(&overrides, &o.node, uuid_hash(&o.havip));
+    pipeline.holder_overrides = &overrides;
+    compute();
+    char *learned = flows_of(&h1->header_.uuid, -1);
+
+    pipeline.holder_overrides = NULL;
+    h1->holder = p2;
+    compute();
+    char *stored = flows_of(&h1->header_.uuid, -1);
+    CU_ASSERT_STRING_EQUAL(learned, stored);
+    assert_flows(&h1->header_.uuid, HT_PORT_SEC_L3,
+        "table=11, priority=100, reg4=0xa000164,in_port=1, "
+        "actions=goto_table:13\n"
+        "table=11, priority=100, reg4=0xa000164,in_port=2, "
+        "actions=goto_table:12\n");
+    assert_flows(NULL, HT_CLAIM,
+        "table=13, priority=0, actions=goto_table:20\n"
+        "table=13, priority=10, arp, actions=controller(max_len=128,"
+        "meter_id=1),goto_table:30\n");
+
+    smap_add(&h1->options, "learn", "false");
+    compute();
+    assert_flows(&h1->header_.uuid, HT_PORT_SEC_L3,
+        "table=11, priority=100, reg4=0xa000164,in_port=1, "
+        "actions=goto_table:14\n"
+        "table=11, priority=100, reg4=0xa000164,in_port=2, "
+        "actions=goto_table:12\n");
+    free(learned);
+    free(stored);
+    hmap_destroy(&overrides);
+    teardown();
+}
+
 static void
 test_conflict_counted(void)
 {
@@ -474,4 +520,6 @@ unit_pipeline_register(void)
     CU_add_test(suite, "OpenFlow 1.5 round trip", test_openflow_round_trip);
     CU_add_test(suite, "flows per binding", test_flows_per_binding);
     CU_add_test(suite, "conflicts counted", test_conflict_counted);
+    CU_add_test(suite, "learned holder, options:learn",
+                test_holder_override_and_learn_option);
 }

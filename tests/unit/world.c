@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "ovsdb/havip-nb-idl.h"
+#include "smap.h"
 #include "util.h"
 #include "uuid.h"
 
@@ -92,6 +93,7 @@ add_havip(const char *name, struct nbrec_subnet *subnet, const char *ip)
     h->name = CONST_CAST(char *, name);
     h->subnet = subnet;
     h->ip = CONST_CAST(char *, ip);
+    smap_init(&h->options);
     APPEND(world.havips, world.n_havips, h);
     return h;
 }
@@ -160,7 +162,10 @@ void
 world_teardown(void)
 {
     for (size_t i = 0; i < world.n_havips; i++) {
-        free(CONST_CAST(struct nbrec_havip *, world.havips[i])->ports);
+        struct nbrec_havip *h = CONST_CAST(struct nbrec_havip *,
+                                           world.havips[i]);
+        free(h->ports);
+        smap_destroy(&h->options);
     }
     free_rows((void **) vpcs, n_vpcs);
     vpcs = NULL;
