@@ -11,6 +11,7 @@
 
 #include "coverage.h"
 #include "havip-flow-table.h"
+#include "holders.h"
 #include "havip-pipeline.h"
 #include "havip-rules.h"
 #include "openvswitch/dynamic-string.h"
@@ -39,6 +40,7 @@ struct desired {
     bool full_dirty;            /* Everything recomputed since then. */
     bool need_recompute;        /* Next run recomputes everything. */
     const struct havip_local *local;
+    struct holders *holders;    /* Learned holders (not owned). */
 
     /* Statistics. */
     uint64_t n_recomputes;
@@ -46,11 +48,14 @@ struct desired {
     long long int last_recompute_msec;
 };
 
+/* Creates the desired flow table; 'holders' gives it the holders learned
+ * on this chassis. */
 struct desired *
-desired_create(void)
+desired_create(struct holders *holders)
 {
     struct desired *d = xzalloc(sizeof *d);
 
+    d->holders = holders;
     hflow_table_init(&d->flows);
     havip_verdicts_init(&d->verdicts);
     uuidset_init(&d->dirty);
@@ -107,11 +112,13 @@ recompute(struct desired *d, const struct ovsdb_idl *nb_idl)
     havip_rules_check(&d->rows, &d->verdicts);
     log_new_violations(&old, &d->verdicts);
     havip_verdicts_destroy(&old);
+    holders_reindex(d->holders, nb_idl, &d->rows, d->local);
 
     uint64_t conflicts = d->flows.n_conflicts;
     hflow_table_clear(&d->flows);
     struct havip_pipeline p = {
         .local = d->local, .rows = &d->rows, .verdicts = &d->verdicts,
+        .holder_overrides = holders_overrides(d->holders),
         .flows = &d->flows,
     };
     havip_pipeline_compute_all(&p);
@@ -146,15 +153,42 @@ only_holder_changed(const struct nbrec_havip *havip)
     return true;
 }
 
-/* Returns true if any table but HAVIP has tracked changes. */
+/* Returns true if the tracked changes to 'port' can change flows: not
+ * Port.chassis and Port.up, which controllers write. */
+static bool
+port_change_matters(const struct nbrec_port *port)
+{
+    if (nbrec_port_is_new(port) || nbrec_port_is_deleted(port)) {
+        return true;
+    }
+    for (int i = 0; i < NBREC_PORT_N_COLUMNS; i++) {
+        if (i != NBREC_PORT_COL_CHASSIS && i != NBREC_PORT_COL_UP
+            && nbrec_port_is_updated(port, i)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Returns true if any table but HAVIP has tracked changes that can change
+ * flows. */
 static bool
 other_tables_changed(const struct ovsdb_idl *nb_idl)
 {
-    return (nbrec_region_track_get_first(nb_idl)
-            || nbrec_vpc_track_get_first(nb_idl)
-            || nbrec_subnet_track_get_first(nb_idl)
-            || nbrec_port_track_get_first(nb_idl)
-            || nbrec_eip_track_get_first(nb_idl));
+    if (nbrec_region_track_get_first(nb_idl)
+        || nbrec_vpc_track_get_first(nb_idl)
+        || nbrec_subnet_track_get_first(nb_idl)
+        || nbrec_eip_track_get_first(nb_idl)) {
+        return true;
+    }
+
+    const struct nbrec_port *port;
+    NBREC_PORT_FOR_EACH_TRACKED (port, nb_idl) {
+        if (port_change_matters(port)) {
+            return true;
+        }
+    }
+    return false;
 }
 
 /* Re-checks rule 6 for 'havip' alone (the only rule a holder change can
@@ -162,6 +196,7 @@ other_tables_changed(const struct ovsdb_idl *nb_idl)
 static void
 recompute_havip(struct desired *d, const struct nbrec_havip *havip)
 {
+    /* Rule 6 for a learned holder was checked when it was learned. */
     const struct uuid *uuid = &havip->header_.uuid;
     const struct havip_violation *v;
 
@@ -193,6 +228,7 @@ recompute_havip(struct desired *d, const struct nbrec_havip *havip)
     hflow_table_remove_owner(&d->flows, uuid);
     struct havip_pipeline p = {
         .local = d->local, .rows = &d->rows, .verdicts = &d->verdicts,
+        .holder_overrides = holders_overrides(d->holders),
         .flows = &d->flows,
     };
     havip_pipeline_havip(&p, havip);
@@ -221,8 +257,30 @@ desired_run(struct desired *d, const struct ovsdb_idl *nb_idl,
     NBREC_HAVIP_FOR_EACH_TRACKED (havip, nb_idl) {
         COVERAGE_INC(desired_incremental);
         d->n_incremental++;
+        holders_settle(d->holders, havip);
         recompute_havip(d, havip);
     }
+}
+
+/* Makes 'port' the holder of 'havip' on this chassis at once (before the
+ * database knows) and recomputes that HAVIP's flows. */
+void
+desired_learn(struct desired *d, const struct nbrec_havip *havip,
+              const struct nbrec_port *port)
+{
+    holders_learn(d->holders, havip, port);
+    if (!d->need_recompute) {
+        COVERAGE_INC(desired_incremental);
+        d->n_incremental++;
+        recompute_havip(d, havip);
+    }
+}
+
+/* The rows of the last full recompute (valid until the next run). */
+const struct havip_nb_rows *
+desired_rows(const struct desired *d)
+{
+    return &d->rows;
 }
 
 const struct hflow_table *

@@ -27,14 +27,22 @@ struct hflow_table;
 struct ovsdb_idl;
 struct uuidset;
 
-struct desired *desired_create(void);
+struct holders;
+struct nbrec_havip;
+struct nbrec_port;
+
+struct desired *desired_create(struct holders *);
 void desired_destroy(struct desired *);
 
 void desired_run(struct desired *, const struct ovsdb_idl *nb_idl,
                  const struct havip_local *, bool local_changed);
 void desired_force_recompute(struct desired *);
+void desired_learn(struct desired *, const struct nbrec_havip *,
+                   const struct nbrec_port *);
 
 const struct hflow_table *desired_flows(const struct desired *);
+struct havip_nb_rows;
+const struct havip_nb_rows *desired_rows(const struct desired *);
 const struct uuidset *desired_dirty(const struct desired *);
 bool desired_has_changes(const struct desired *);
 void desired_clear_dirty(struct desired *);

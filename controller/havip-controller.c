@@ -24,12 +24,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "binding.h"
 #include "br-int.h"
 #include "chassis.h"
 #include "command-line.h"
 #include "coverage.h"
 #include "daemon.h"
 #include "desired.h"
+#include "holders.h"
+#include "learn.h"
 #include "dirs.h"
 #include "fatal-signal.h"
 #include "lib/vswitch-idl.h"
@@ -218,7 +221,8 @@ main(int argc, char *argv[])
     /* The flows: desired (computed) and installed (on the switch). */
     struct local_ports local_ports;
     local_ports_init(&local_ports);
-    struct desired *desired = desired_create();
+    struct holders *holders = holders_create();
+    struct desired *desired = desired_create(holders);
     desired_register_unixctl(desired);
     struct ofctrl *ofctrl = ofctrl_create();
     ofctrl_register_unixctl(ofctrl);
@@ -277,11 +281,19 @@ main(int argc, char *argv[])
                                      br->name);
             ofctrl_run(ofctrl, target);
             free(target);
+            learn_run(ofctrl, desired, holders);
             if (ofctrl_can_put(ofctrl)) {
                 ofctrl_put(ofctrl, desired_flows(desired),
                            desired_dirty(desired), nb_cfg);
                 desired_clear_dirty(desired);
             }
+            /* Learned holders reach the database after their flows. */
+            if (!desired_has_changes(desired)) {
+                holders_write(holders, nb_loop.idl, nb_txn);
+            }
+            binding_run(nb_txn, desired_rows(desired), &local_ports.local,
+                        local_config_system_id(cfg),
+                        ofctrl_is_idle(ofctrl));
         }
         ovsdb_idl_track_clear(nb_loop.idl);
 
@@ -317,6 +329,7 @@ main(int argc, char *argv[])
     chassis_destroy(chassis);
     ofctrl_destroy(ofctrl);
     desired_destroy(desired);
+    holders_destroy(holders);
     local_ports_destroy(&local_ports);
     local_config_destroy(cfg);
     ovsdb_idl_loop_destroy(&nb_loop);

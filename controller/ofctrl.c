@@ -18,18 +18,22 @@
 #include "byte-order.h"
 #include "coverage.h"
 #include "havip-flow-table.h"
+#include "havip-pipeline.h"
 #include "openvswitch/dynamic-string.h"
 #include "openvswitch/list.h"
 #include "openvswitch/ofp-actions.h"
 #include "openvswitch/ofp-bundle.h"
+#include "openvswitch/ofp-connection.h"
 #include "openvswitch/ofp-errors.h"
 #include "openvswitch/ofp-flow.h"
+#include "openvswitch/ofp-meter.h"
 #include "openvswitch/ofp-msgs.h"
 #include "openvswitch/ofp-print.h"
 #include "openvswitch/ofp-util.h"
 #include "openvswitch/ofpbuf.h"
 #include "openvswitch/rconn.h"
 #include "openvswitch/vlog.h"
+#include "openvswitch/poll-loop.h"
 #include "timeval.h"
 #include "unixctl.h"
 #include "util.h"
@@ -44,6 +48,13 @@ COVERAGE_DEFINE(ofctrl_flow_modify);
 COVERAGE_DEFINE(ofctrl_flow_delete);
 COVERAGE_DEFINE(ofctrl_switch_error);
 COVERAGE_DEFINE(ofctrl_reconciled_kept);
+COVERAGE_DEFINE(ofctrl_packet_in);
+COVERAGE_DEFINE(ofctrl_packet_in_overflow);
+
+/* Packet-ins (holder learning) at most this many per second per chassis,
+ * and queued at most this many between two main loop iterations. */
+#define LEARN_RATE 1000
+#define MAX_PACKET_INS 1000
 
 enum ofctrl_state {
     S_DISCONNECTED,
@@ -71,6 +82,9 @@ struct ofctrl {
     uint32_t next_bundle_id;
 
     struct ovs_list pending;    /* Contains "struct pending_barrier"s. */
+    struct ovs_list packet_ins; /* Contains "struct ofpbuf"s. */
+    size_t n_packet_ins;
+    ovs_be32 meter_xid;         /* Meter ADD in flight. */
     int64_t put_cfg;            /* nb_cfg of the latest put. */
     int64_t installed_cfg;      /* nb_cfg acked by a barrier. */
 
@@ -92,6 +106,7 @@ ofctrl_create(void)
     oc->tx_counter = rconn_packet_counter_create();
     hflow_table_init(&oc->installed);
     ovs_list_init(&oc->pending);
+    ovs_list_init(&oc->packet_ins);
     oc->state = S_DISCONNECTED;
     oc->next_bundle_id = 1;
     oc->put_cfg = -1;
@@ -117,6 +132,10 @@ ofctrl_destroy(struct ofctrl *oc)
         rconn_packet_counter_destroy(oc->tx_counter);
         hflow_table_destroy(&oc->installed);
         pending_clear(oc);
+        struct ofpbuf *msg;
+        LIST_FOR_EACH_POP (msg, list_node, &oc->packet_ins) {
+            ofpbuf_delete(msg);
+        }
         free(oc->target);
         free(oc);
     }
@@ -220,10 +239,63 @@ ofctrl_handle_barrier_reply(struct ofctrl *oc, const struct ofp_header *oh)
     }
 }
 
+/* Sends the learning meter with 'command' (OFPMC13_ADD or _MODIFY). */
+static void
+ofctrl_send_meter(struct ofctrl *oc, uint16_t command)
+{
+    struct ofputil_meter_band band = {
+        .type = OFPMBT13_DROP,
+        .rate = LEARN_RATE,
+        .burst_size = LEARN_RATE,
+    };
+    struct ofputil_meter_mod mm = {
+        .command = command,
+        .meter = {
+            .meter_id = HAVIP_LEARN_METER,
+            .flags = OFPMF13_PKTPS | OFPMF13_BURST,
+            .n_bands = 1,
+            .bands = &band,
+        },
+    };
+    struct ofpbuf *msg = ofputil_encode_meter_mod(OFP15_VERSION, &mm);
+
+    oc->meter_xid = ((struct ofp_header *) msg->data)->xid;
+    ofctrl_send(oc, msg);
+}
+
+/* Asks the switch for packet-ins from "controller" actions on this
+ * (service) connection and sets the meter that caps them. */
+static void
+ofctrl_setup_learning(struct ofctrl *oc)
+{
+    struct ofputil_async_cfg ac = OFPUTIL_ASYNC_CFG_INIT;
+
+    ac.primary[OAM_PACKET_IN] = 1u << OFPR_ACTION;
+    ac.secondary[OAM_PACKET_IN] = 1u << OFPR_ACTION;
+    ofctrl_send(oc, ofputil_encode_set_async_config(
+                    &ac, 1u << OAM_PACKET_IN, OFP15_VERSION));
+    ofctrl_send_meter(oc, OFPMC13_ADD);
+}
+
 static void
 ofctrl_handle_error(struct ofctrl *oc, const struct ofp_header *oh)
 {
     static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 5);
+
+    if (oh->xid == oc->meter_xid) {
+        enum ofperr error = ofperr_decode_msg(oh, NULL);
+
+        oc->meter_xid = 0;
+        if (error == OFPERR_OFPMMFC_METER_EXISTS) {
+            ofctrl_send_meter(oc, OFPMC13_MODIFY);
+        } else {
+            VLOG_WARN_RL(&rl, "switch refused the learning meter (%s): "
+                         "packet-ins are not rate-limited",
+                         ofperr_to_string(error));
+        }
+        return;
+    }
+
     char *s = ofp_to_string(oh, ntohs(oh->length), NULL, NULL, 2);
 
     COVERAGE_INC(ofctrl_switch_error);
@@ -252,6 +324,7 @@ ofctrl_recv(struct ofctrl *oc, const struct ofp_header *oh)
                       hflow_table_count(&oc->installed));
             oc->state = S_SYNCED;
             oc->full_diff = true;
+            ofctrl_setup_learning(oc);
         }
         break;
     case OFPTYPE_BARRIER_REPLY:
@@ -259,6 +332,16 @@ ofctrl_recv(struct ofctrl *oc, const struct ofp_header *oh)
         break;
     case OFPTYPE_ERROR:
         ofctrl_handle_error(oc, oh);
+        break;
+    case OFPTYPE_PACKET_IN:
+        COVERAGE_INC(ofctrl_packet_in);
+        if (oc->n_packet_ins >= MAX_PACKET_INS) {
+            COVERAGE_INC(ofctrl_packet_in_overflow);
+        } else {
+            struct ofpbuf *copy = ofpbuf_clone_data(oh, ntohs(oh->length));
+            ovs_list_push_back(&oc->packet_ins, &copy->list_node);
+            oc->n_packet_ins++;
+        }
         break;
     default:
         /* Bundle replies, port status and the like: nothing to do. */
@@ -298,11 +381,28 @@ ofctrl_run(struct ofctrl *oc, const char *target)
     }
 }
 
+/* Returns the oldest packet-in received and not yet taken (the caller owns
+ * it), or NULL. */
+struct ofpbuf *
+ofctrl_pop_packet_in(struct ofctrl *oc)
+{
+    if (ovs_list_is_empty(&oc->packet_ins)) {
+        return NULL;
+    }
+    oc->n_packet_ins--;
+    return CONTAINER_OF(ovs_list_pop_front(&oc->packet_ins), struct ofpbuf,
+                        list_node);
+}
+
 void
 ofctrl_wait(struct ofctrl *oc)
 {
     rconn_run_wait(oc->rconn);
     rconn_recv_wait(oc->rconn);
+    if (rconn_packet_counter_n_packets(oc->tx_counter)) {
+        /* A put may be waiting for the backlog to drain. */
+        poll_timer_wait(10);
+    }
 }
 
 /* Returns true if ofctrl_put() would send now: connected, synchronised
@@ -318,6 +418,13 @@ bool
 ofctrl_is_synced(const struct ofctrl *oc)
 {
     return oc->state == S_SYNCED;
+}
+
+/* Returns true if the switch has confirmed everything sent to it. */
+bool
+ofctrl_is_idle(const struct ofctrl *oc)
+{
+    return oc->state == S_SYNCED && ovs_list_is_empty(&oc->pending);
 }
 
 int64_t

@@ -22,6 +22,7 @@
 
 struct ds;
 struct hflow_table;
+struct ofpbuf;
 struct ofctrl;
 struct uuidset;
 
@@ -30,12 +31,14 @@ void ofctrl_destroy(struct ofctrl *);
 
 void ofctrl_run(struct ofctrl *, const char *target);
 void ofctrl_wait(struct ofctrl *);
+struct ofpbuf *ofctrl_pop_packet_in(struct ofctrl *);
 
 bool ofctrl_can_put(const struct ofctrl *);
 void ofctrl_put(struct ofctrl *, const struct hflow_table *desired,
                 const struct uuidset *dirty, int64_t nb_cfg);
 int64_t ofctrl_installed_cfg(const struct ofctrl *);
 bool ofctrl_is_synced(const struct ofctrl *);
+bool ofctrl_is_idle(const struct ofctrl *);
 
 void ofctrl_register_unixctl(struct ofctrl *);
 void ofctrl_format(const struct ofctrl *, struct ds *);

@@ -411,6 +411,8 @@ havip_pipeline_fixed(const struct havip_pipeline *p)
     add_flow(p, &zero_uuid, HT_CLAIM, 10, &m, &ofpacts);
 
     /* Not an ARP request we answer: on to L2. */
+    ofpbuf_clear(&ofpacts);
+    put_goto(&ofpacts, HT_L2);
     match_init_catchall(&m);
     add_flow(p, &zero_uuid, HT_ARP_RESPONDER, 0, &m, &ofpacts);
 
@@ -624,7 +626,8 @@ havip_pipeline_havip(const struct havip_pipeline *p,
     const struct nbrec_port *holder = havip_pipeline_holder(p, havip);
     struct port_view holder_pv;
     if (holder
-        && (refused_rule(p, &havip->header_, HAVIP_RULE_HOLDER)
+        && ((holder == havip->holder
+             && refused_rule(p, &havip->header_, HAVIP_RULE_HOLDER))
             || !port_view_init(p, holder, &holder_pv)
             || holder_pv.ofport == OFPP_NONE)) {
         holder = NULL;

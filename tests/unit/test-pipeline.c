@@ -461,6 +461,8 @@ test_holder_override_and_learn_option(void)
         "actions=goto_table:13\n"
         "table=11, priority=100, reg4=0xa000164,in_port=2, "
         "actions=goto_table:12\n");
+    assert_flows(&(struct uuid) { .parts = { 0 } }, HT_ARP_RESPONDER,
+        "table=20, priority=0, actions=goto_table:30\n");
     assert_flows(NULL, HT_CLAIM,
         "table=13, priority=0, actions=goto_table:20\n"
         "table=13, priority=10, arp, actions=controller(max_len=128,"

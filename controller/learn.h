@@ -1,0 +1,21 @@
+/*
+ * Copyright (c) 2026 The havip authors.
+ *
+ * Licensed under the Apache License, Version 2.0.
+ */
+
+#ifndef LEARN_H
+#define LEARN_H 1
+
+/* Holder learning from the packet-ins of table 13: an ARP whose sender IP
+ * is a HAVIP's, from an associated port that is not the holder.  Anything
+ * else in a packet-in (a malformed packet, an unknown port, a HAVIP with
+ * learning off) is counted and dropped. */
+
+struct desired;
+struct holders;
+struct ofctrl;
+
+void learn_run(struct ofctrl *, struct desired *, struct holders *);
+
+#endif /* learn.h */
