@@ -255,10 +255,13 @@ desired_run(struct desired *d, const struct ovsdb_idl *nb_idl,
         }
     }
     NBREC_HAVIP_FOR_EACH_TRACKED (havip, nb_idl) {
-        COVERAGE_INC(desired_incremental);
-        d->n_incremental++;
         holders_settle(d->holders, havip);
-        recompute_havip(d, havip);
+        if (nbrec_havip_is_updated(havip, NBREC_HAVIP_COL_HOLDER)) {
+            COVERAGE_INC(desired_incremental);
+            d->n_incremental++;
+            recompute_havip(d, havip);
+        }
+        /* A change of HAVIP.status alone changes no flow. */
     }
 }
 
