@@ -179,6 +179,69 @@ cleanup_chassis(struct chassis *chassis, struct ovsdb_idl_loop *nb_loop,
     }
 }
 
+/* What turns the databases into flows on the bridge. */
+struct flows {
+    struct local_ports local_ports; /* VM ports and uplink on the bridge. */
+    struct holders *holders;        /* Holders learned here. */
+    struct desired *desired;        /* Flows computed from the NB DB. */
+    struct ofctrl *ofctrl;          /* Flows on the switch. */
+};
+
+static void
+flows_init(struct flows *f)
+{
+    local_ports_init(&f->local_ports);
+    f->holders = holders_create();
+    f->desired = desired_create(f->holders);
+    desired_register_unixctl(f->desired);
+    f->ofctrl = ofctrl_create();
+    ofctrl_register_unixctl(f->ofctrl);
+}
+
+static void
+flows_destroy(struct flows *f)
+{
+    ofctrl_destroy(f->ofctrl);
+    desired_destroy(f->desired);
+    holders_destroy(f->holders);
+    local_ports_destroy(&f->local_ports);
+}
+
+/* Inputs -> compute -> diff -> bundle.  Nothing is computed or pushed
+ * before both databases have been read, so a restart never installs an
+ * empty table over working flows.  'nb_cfg' is acknowledged once the
+ * switch confirms the push that carries it. */
+static void
+flows_run(struct flows *f, const struct ovsrec_bridge *br,
+          const struct ovsdb_idl *nb_idl, struct ovsdb_idl_txn *nb_txn,
+          const struct local_config *cfg, bool local_changed,
+          int64_t nb_cfg)
+{
+    if (!br || !ovsdb_idl_has_ever_connected(nb_idl)) {
+        return;
+    }
+
+    desired_run(f->desired, nb_idl, &f->local_ports.local, local_changed);
+
+    char *target = xasprintf("unix:%s/%s.mgmt", ovs_rundir(), br->name);
+    ofctrl_run(f->ofctrl, target);
+    free(target);
+
+    learn_run(f->ofctrl, f->desired, f->holders);
+    if (ofctrl_can_put(f->ofctrl)) {
+        ofctrl_put(f->ofctrl, desired_flows(f->desired),
+                   desired_dirty(f->desired), nb_cfg);
+        desired_clear_dirty(f->desired);
+    }
+
+    /* Learned holders reach the database after their flows. */
+    if (!desired_has_changes(f->desired)) {
+        holders_write(f->holders, nb_idl, nb_txn);
+    }
+    binding_run(nb_txn, desired_rows(f->desired), &f->local_ports.local,
+                local_config_system_id(cfg), ofctrl_is_idle(f->ofctrl));
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -219,13 +282,8 @@ main(int argc, char *argv[])
     ovsdb_idl_track_add_all(nb_loop.idl);
 
     /* The flows: desired (computed) and installed (on the switch). */
-    struct local_ports local_ports;
-    local_ports_init(&local_ports);
-    struct holders *holders = holders_create();
-    struct desired *desired = desired_create(holders);
-    desired_register_unixctl(desired);
-    struct ofctrl *ofctrl = ofctrl_create();
-    ofctrl_register_unixctl(ofctrl);
+    struct flows flows;
+    flows_init(&flows);
 
     struct local_config *cfg = local_config_create();
     struct chassis *chassis = chassis_create(nb_loop.idl);
@@ -267,38 +325,16 @@ main(int argc, char *argv[])
         const struct ovsrec_bridge *br;
         br = br_int_run(ovs_txn, ovs_loop.idl, local_config_bridge(cfg),
                         local_config_bridge_datapath_type(cfg));
-        bool local_changed = local_ports_run(&local_ports, br,
+        bool local_changed = local_ports_run(&flows.local_ports, br,
                                              local_config_uplink(cfg));
 
-        /* Compute, then push the difference to the switch.  Nothing is
-         * computed or pushed before both databases have been read, so a
-         * restart never installs an empty table over working flows. */
         nb_cfg = current_nb_cfg(nb_loop.idl, nb_cfg);
-        if (br && ovsdb_idl_has_ever_connected(nb_loop.idl)) {
-            desired_run(desired, nb_loop.idl, &local_ports.local,
-                        local_changed);
-            char *target = xasprintf("unix:%s/%s.mgmt", ovs_rundir(),
-                                     br->name);
-            ofctrl_run(ofctrl, target);
-            free(target);
-            learn_run(ofctrl, desired, holders);
-            if (ofctrl_can_put(ofctrl)) {
-                ofctrl_put(ofctrl, desired_flows(desired),
-                           desired_dirty(desired), nb_cfg);
-                desired_clear_dirty(desired);
-            }
-            /* Learned holders reach the database after their flows. */
-            if (!desired_has_changes(desired)) {
-                holders_write(holders, nb_loop.idl, nb_txn);
-            }
-            binding_run(nb_txn, desired_rows(desired), &local_ports.local,
-                        local_config_system_id(cfg),
-                        ofctrl_is_idle(ofctrl));
-        }
+        flows_run(&flows, br, nb_loop.idl, nb_txn, cfg, local_changed,
+                  nb_cfg);
         ovsdb_idl_track_clear(nb_loop.idl);
 
         /* The Chassis row acknowledges what the switch confirmed. */
-        int64_t installed_cfg = ofctrl_installed_cfg(ofctrl);
+        int64_t installed_cfg = ofctrl_installed_cfg(flows.ofctrl);
         chassis_run(chassis, nb_txn, local_config_system_id(cfg),
                     local_config_hostname(cfg),
                     installed_cfg >= 0 ? installed_cfg : CHASSIS_CFG_NONE);
@@ -306,7 +342,7 @@ main(int argc, char *argv[])
         unixctl_server_run(unixctl);
 
         memory_wait();
-        ofctrl_wait(ofctrl);
+        ofctrl_wait(flows.ofctrl);
         unixctl_server_wait(unixctl);
         ovsdb_idl_loop_commit_and_wait(&ovs_loop);
         ovsdb_idl_loop_commit_and_wait(&nb_loop);
@@ -327,10 +363,7 @@ main(int argc, char *argv[])
     }
 
     chassis_destroy(chassis);
-    ofctrl_destroy(ofctrl);
-    desired_destroy(desired);
-    holders_destroy(holders);
-    local_ports_destroy(&local_ports);
+    flows_destroy(&flows);
     local_config_destroy(cfg);
     ovsdb_idl_loop_destroy(&nb_loop);
     ovsdb_idl_loop_destroy(&ovs_loop);
