@@ -1,0 +1,234 @@
+# bench/report.py: the table 'make bench' prints, from bench/results.json.
+#
+# Every row: figure, N, havip's value, the baseline measured in the same run
+# (and what it is), their ratio, the target, and whether it is met.
+# 'python3 bench/report.py [results.json]' reprints a saved run.
+
+import json
+import os
+import sys
+
+
+def le(v, limit):
+    """v <= limit, or None when v is unknown."""
+    return None if v is None else v <= limit
+
+
+def fmt(v, spec="%.2f"):
+    if v is None:
+        return "-"
+    if isinstance(v, str):
+        return v
+    return spec % v
+
+
+class Table:
+    def __init__(self):
+        self.rows = []
+
+    def add(self, figure, n, value, baseline="", base_value=None,
+            ratio=None, target="", met=None, spec="%.2f"):
+        self.rows.append([figure, fmt(n, "%d") if n else "",
+                          fmt(value, spec),
+                          ("%s %s" % (fmt(base_value, spec), baseline)
+                           if baseline else ""),
+                          fmt(ratio, "%.2fx"), target,
+                          "" if met is None else ("met" if met else "MISSED")])
+
+    def render(self):
+        head = ["figure", "N", "havip", "baseline (same run)", "ratio",
+                "target", ""]
+        rows = [head] + self.rows
+        widths = [max(len(r[i]) for r in rows) for i in range(len(head))]
+        lines = []
+        for j, r in enumerate(rows):
+            cells = [r[0].ljust(widths[0]), r[1].rjust(widths[1])]
+            cells += [c.ljust(w) for c, w in zip(r[2:], widths[2:])]
+            lines.append("  ".join(cells).rstrip())
+            if j == 0:
+                lines.append("-" * len(lines[0]))
+        return "\n".join(lines) + "\n"
+
+
+def by_n(items):
+    return {x["n"]: x for x in items}
+
+
+def slope(items, key):
+    """Per-binding slope of 'key(item)' between the two largest N."""
+    pts = sorted((x["n"], key(x)) for x in items if key(x) is not None)
+    if len(pts) < 2:
+        return None
+    (n0, v0), (n1, v1) = pts[-2], pts[-1]
+    return (v1 - v0) / float(n1 - n0)
+
+
+def havip_rows(t, res):
+    hv = res.get("havip", [])
+    ovn = by_n(res.get("ovn", []))
+    big = max([x["n"] for x in hv] or [0])
+    for x in hv:
+        n = x["n"]
+        c = x.get("converge", {})
+        t.add("converge: NB commit -> flows acked (s)", n, c.get("total_s"),
+              "replace-flows", c.get("baseline_s"), c.get("ratio"),
+              "<= 1.2x at 100k",
+              le(c.get("ratio"), 1.2) if n >= 100000 else None)
+    for x in hv:
+        n, f = x["n"], x.get("flows", {})
+        t.add("flows per binding (HAVIP/EIP-owned)", n, f.get("per_binding"),
+              target="<= 10, flat", met=le(f.get("per_binding"), 10),
+              spec="%.1f")
+    for x in hv:
+        n, f = x["n"], x.get("flows", {})
+        t.add("flows per binding (all flows / N)", n,
+              f.get("total_per_binding"), spec="%.1f")
+    s = slope(hv, lambda x: x.get("flows", {}).get("total"))
+    if s is not None:
+        t.add("flows per binding (slope, two largest N)", "", s, spec="%.1f")
+    for x in hv:
+        n, m = x["n"], x.get("memory", {})
+        t.add("controller RSS per binding (bytes)", n,
+              m.get("per_binding_bytes"),
+              target="<= 1536", met=le(m.get("per_binding_bytes"), 1536)
+              if n == big else None, spec="%.0f")
+    for x in hv:
+        n, i = x["n"], x.get("idle", {})
+        cpu = i.get("cpu_percent", {})
+        t.add("idle controller CPU (%%, %ds, traffic on)"
+              % (i.get("secs") or 0), n, cpu.get("controller"),
+              "vswitchd", cpu.get("vswitchd"), target="~0",
+              met=le(cpu.get("controller"), 0.5), spec="%.2f")
+    for x in hv:
+        n, i = x["n"], x.get("idle", {})
+        t.add("packet-ins in steady state", n, i.get("packet_ins"),
+              target="0", met=i.get("packet_ins") == 0, spec="%d")
+    for x in hv:
+        n, fo = x["n"], x.get("failover", {})
+        sh, sy = fo.get("set_holder", {}), fo.get("sync_baseline", {})
+        if not sh:
+            continue
+        t.add("failover: NB holder write -> acked, p50 (ms)", n,
+              sh.get("p50_ms"), "nb_cfg-only round trip", sy.get("p50_ms"),
+              sh.get("ratio_to_sync"), "<= 2 ms at 100k",
+              sh.get("p50_ms") <= 2 if n >= 100000 else None)
+        t.add("failover: NB holder write -> acked, p99 (ms)", n,
+              sh.get("p99_ms"), "nb_cfg-only round trip", sy.get("p99_ms"),
+              None if not sy.get("p99_ms") else sh["p99_ms"] / sy["p99_ms"],
+              "<= 10 ms at 100k",
+              sh.get("p99_ms") <= 10 if n >= 100000 else None)
+        ct = fo.get("controller_trace", {})
+        if ct.get("total"):
+            t.add("  controller: NB update -> Chassis ack, p50/p99 (ms)", n,
+                  "%.0f / %.0f" % (ct["total"]["p50_ms"],
+                                   ct["total"]["p99_ms"]))
+            t.add("  of which switch: bundle -> barrier reply, p50 (ms)", n,
+                  ct["switch"]["p50_ms"], spec="%.0f")
+        g = fo.get("garp", {})
+        if g.get("flows"):
+            t.add("failover: GARP -> switch forwards to new holder, p50 (ms)",
+                  n, g["flows"]["p50_ms"], target="<= 2 ms at 100k",
+                  met=g["flows"]["p50_ms"] <= 2 if n >= 100000 else None)
+            t.add("failover: GARP -> switch forwards to new holder, p99 (ms)",
+                  n, g["flows"]["p99_ms"], target="<= 10 ms at 100k",
+                  met=g["flows"]["p99_ms"] <= 10 if n >= 100000 else None)
+            t.add("failover: GARP -> HAVIP.holder in NB, p50 (ms)", n,
+                  g["db"]["p50_ms"])
+        elif g.get("status"):
+            t.add("failover: GARP", n, g["status"])
+        nb = fo.get("nbctl")
+        if nb:
+            t.add("havip-nbctl --wait=hv havip-set-holder, p50 (ms)", n,
+                  nb.get("p50_ms"), spec="%.0f")
+        ofs = fo.get("ofctrl_show", "")
+        for line in ofs.splitlines():
+            if line.startswith("pushes:"):
+                t.add("  ofctrl/show after failovers", n,
+                      line.split("(", 1)[-1].rstrip(")"))
+    # havip / OVN.
+    for n, o in sorted(ovn.items()):
+        x = by_n(hv).get(n)
+        if not x:
+            continue
+        oc, hc = o.get("converge", {}), x.get("converge", {})
+        t.add("vs OVN: converge (s)", n, hc.get("total_s"), "OVN",
+              oc.get("total_s"), ratio_(hc.get("total_s"), oc.get("total_s")))
+        of, hf = o.get("flows", {}), x.get("flows", {})
+        t.add("vs OVN: flows per binding (all flows / N)", n,
+              hf.get("total_per_binding"), "OVN",
+              of.get("total_per_binding"),
+              ratio_(hf.get("total_per_binding"),
+                     of.get("total_per_binding")), spec="%.1f")
+        om, hm = o.get("memory", {}), x.get("memory", {})
+        t.add("vs OVN: controller RSS (MB)", n, kb_mb(hm.get("rss_kb")),
+              "ovn-controller", kb_mb(om.get("controller_rss_kb")),
+              ratio_(hm.get("rss_kb"), om.get("controller_rss_kb")),
+              spec="%.0f")
+        t.add("vs OVN: central RSS, NB (+SB+northd) (MB)", n,
+              kb_mb(hm.get("nb_server_rss_kb")), "northd+NB+SB",
+              kb_mb(om.get("central_rss_kb")),
+              ratio_(hm.get("nb_server_rss_kb"), om.get("central_rss_kb")),
+              spec="%.0f")
+        ofo = o.get("change", {})
+        hg = x.get("failover", {}).get("garp", {}).get("flows") or \
+            x.get("failover", {}).get("set_holder")
+        if ofo.get("flows"):
+            t.add("vs OVN: GARP -> new holder in flows, p50 (ms)", n,
+                  hg and hg.get("p50_ms"), "OVN", ofo["flows"]["p50_ms"],
+                  ratio_(hg and hg.get("p50_ms"), ofo["flows"]["p50_ms"]),
+                  spec="%.1f")
+    if res.get("ovn_not_run"):
+        t.add("OVN not run (cap BENCH_OVN_MAX=%d)" % res.get("ovn_cap", 0),
+              "", ",".join(str(n) for n in res["ovn_not_run"]))
+    if res.get("ovn_status"):
+        t.add("OVN", "", res["ovn_status"])
+
+
+def ratio_(a, b):
+    if a is None or b is None or not b:
+        return None
+    return a / float(b)
+
+
+def kb_mb(kb):
+    return None if kb is None else kb / 1024.0
+
+
+def datapath_rows(t, res):
+    d = res.get("datapath")
+    if not d:
+        return
+    if d.get("status"):
+        t.add("datapath", "", d["status"])
+        return
+    t.add("datapath: public -> EIP -> holder (Gbit/s)", "", d.get("eip_gbps"),
+          "L2 same bridge", d.get("l2_gbps"), d.get("ratio"), ">= 0.9x",
+          (d.get("ratio") or 0) >= 0.9)
+    if d.get("eip_reverse_gbps") is not None:
+        t.add("datapath: holder -> SNAT -> public (Gbit/s)", "",
+              d.get("eip_reverse_gbps"), "L2 same bridge", d.get("l2_gbps"),
+              ratio_(d.get("eip_reverse_gbps"), d.get("l2_gbps")), ">= 0.9x",
+              (ratio_(d.get("eip_reverse_gbps"), d.get("l2_gbps")) or 0)
+              >= 0.9)
+
+
+def table(res):
+    t = Table()
+    havip_rows(t, res)
+    datapath_rows(t, res)
+    e = res.get("end_to_end", {})
+    t.add("end to end: keepalived failover outage - detection", "",
+          e.get("status") or e.get("outage_ms"), target="<= 50 ms")
+    h = res.get("host", {})
+    title = ("havip benchmarks  %s  %s x%s  %s  commit %s  (%.0f s)\n"
+             % (h.get("date", ""), h.get("cpu", "?"), h.get("cpus", "?"),
+                h.get("ovs", ""), h.get("commit", "?"),
+                res.get("elapsed_s", 0)))
+    return title + t.render()
+
+
+if __name__ == "__main__":
+    path = sys.argv[1] if len(sys.argv) > 1 else os.path.join(
+        os.path.dirname(os.path.abspath(__file__)), "results.json")
+    with open(path) as f:
+        sys.stdout.write(table(json.load(f)))
