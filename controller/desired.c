@@ -39,6 +39,8 @@ struct desired {
     struct uuidset dirty;       /* Owners recomputed since last clear. */
     bool full_dirty;            /* Everything recomputed since then. */
     bool need_recompute;        /* Next run recomputes everything. */
+    long long int dirty_since;  /* time_usec() of the first change not yet
+                                 * handed to ofctrl, or 0. */
     const struct havip_local *local;
     struct holders *holders;    /* Learned holders (not owned). */
 
@@ -130,6 +132,9 @@ recompute(struct desired *d, const struct ovsdb_idl *nb_idl)
 
     d->full_dirty = true;
     d->need_recompute = false;
+    if (!d->dirty_since) {
+        d->dirty_since = start * 1000;
+    }
     d->n_recomputes++;
     d->last_recompute_msec = time_msec() - start;
     VLOG_DBG("recomputed %"PRIuSIZE" flows in %lld ms",
@@ -233,6 +238,9 @@ recompute_havip(struct desired *d, const struct nbrec_havip *havip)
     };
     havip_pipeline_havip(&p, havip);
     uuidset_insert(&d->dirty, uuid);
+    if (!d->dirty_since) {
+        d->dirty_since = time_usec();
+    }
 }
 
 /* Brings the desired flows up to date with 'nb_idl' (whose change tracking
@@ -300,6 +308,14 @@ desired_dirty(const struct desired *d)
     return d->full_dirty ? NULL : &d->dirty;
 }
 
+/* Returns when the oldest change not yet handed to ofctrl was computed
+ * (time_usec()), or 0. */
+long long int
+desired_dirty_since(const struct desired *d)
+{
+    return d->dirty_since;
+}
+
 bool
 desired_has_changes(const struct desired *d)
 {
@@ -311,6 +327,7 @@ desired_clear_dirty(struct desired *d)
 {
     uuidset_clear(&d->dirty);
     d->full_dirty = false;
+    d->dirty_since = 0;
 }
 
 void

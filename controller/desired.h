@@ -45,6 +45,7 @@ struct havip_nb_rows;
 const struct havip_nb_rows *desired_rows(const struct desired *);
 const struct uuidset *desired_dirty(const struct desired *);
 bool desired_has_changes(const struct desired *);
+long long int desired_dirty_since(const struct desired *);
 void desired_clear_dirty(struct desired *);
 
 void desired_register_unixctl(struct desired *);

@@ -230,7 +230,8 @@ flows_run(struct flows *f, const struct ovsrec_bridge *br,
     learn_run(f->ofctrl, f->desired, f->holders);
     if (ofctrl_can_put(f->ofctrl)) {
         ofctrl_put(f->ofctrl, desired_flows(f->desired),
-                   desired_dirty(f->desired), nb_cfg);
+                   desired_dirty(f->desired), nb_cfg,
+                   desired_dirty_since(f->desired));
         desired_clear_dirty(f->desired);
     }
 

@@ -67,7 +67,12 @@ struct pending_barrier {
     struct ovs_list list_node;  /* In 'pending'. */
     ovs_be32 xid;
     int64_t nb_cfg;
+    long long int trigger_usec; /* When its changes were computed, or 0. */
 };
+
+/* Latencies from a change computed to the switch's barrier reply, for the
+ * last LATENCY_SAMPLES pushes that changed flows. */
+#define LATENCY_SAMPLES 1024
 
 struct ofctrl {
     struct rconn *rconn;
@@ -87,6 +92,10 @@ struct ofctrl {
     ovs_be32 meter_xid;         /* Meter ADD in flight. */
     int64_t put_cfg;            /* nb_cfg of the latest put. */
     int64_t installed_cfg;      /* nb_cfg acked by a barrier. */
+
+    /* Change-to-ack latencies (microseconds), a ring. */
+    long long int latency[LATENCY_SAMPLES];
+    size_t n_latency;           /* Samples taken, ever. */
 
     /* Statistics for ofctrl_format(). */
     uint64_t n_puts;
@@ -232,6 +241,10 @@ ofctrl_handle_barrier_reply(struct ofctrl *oc, const struct ofp_header *oh)
         bool last = first->xid == oh->xid;
 
         oc->installed_cfg = first->nb_cfg;
+        if (first->trigger_usec) {
+            oc->latency[oc->n_latency++ % LATENCY_SAMPLES]
+                = time_usec() - first->trigger_usec;
+        }
         free(first);
         if (last) {
             break;
@@ -557,7 +570,8 @@ find_owner(const struct hflow_table *t, const struct uuid *uuid)
  * the caller promises no other owner's flows changed. */
 void
 ofctrl_put(struct ofctrl *oc, const struct hflow_table *desired,
-           const struct uuidset *dirty, int64_t nb_cfg)
+           const struct uuidset *dirty, int64_t nb_cfg,
+           long long int trigger_usec)
 {
     long long int start = time_msec();
     struct put_ctx ctx = { .oc = oc, .bundle_id = oc->next_bundle_id++ };
@@ -624,6 +638,7 @@ ofctrl_put(struct ofctrl *oc, const struct hflow_table *desired,
 
         pb->xid = ((struct ofp_header *) barrier->data)->xid;
         pb->nb_cfg = nb_cfg;
+        pb->trigger_usec = ctx.n_mods ? trigger_usec : 0;
         ovs_list_push_back(&oc->pending, &pb->list_node);
         ofctrl_send(oc, barrier);
     }
@@ -664,10 +679,53 @@ ofctrl_unixctl_show(struct unixctl_conn *conn, int argc OVS_UNUSED,
     ds_destroy(&s);
 }
 
-/* Registers "ofctrl/show": the switch connection and what was pushed. */
+static int
+compare_llong(const void *a_, const void *b_)
+{
+    const long long int *a = a_;
+    const long long int *b = b_;
+    return *a < *b ? -1 : *a > *b;
+}
+
+/* "ofctrl/latency [reset]": time from a change computed (a database
+ * update or a learned holder) to the switch confirming its flows. */
+static void
+ofctrl_unixctl_latency(struct unixctl_conn *conn, int argc,
+                       const char *argv[], void *oc_)
+{
+    struct ofctrl *oc = oc_;
+
+    if (argc > 1 && !strcmp(argv[1], "reset")) {
+        oc->n_latency = 0;
+        unixctl_command_reply(conn, NULL);
+        return;
+    }
+
+    size_t n = MIN(oc->n_latency, LATENCY_SAMPLES);
+    long long int *v = xmemdup(oc->latency, MAX(n, 1) * sizeof *v);
+    struct ds s = DS_EMPTY_INITIALIZER;
+
+    qsort(v, n, sizeof *v, compare_llong);
+    ds_put_format(&s, "pushes: %"PRIuSIZE, n);
+    if (n) {
+        ds_put_format(&s, ", p50: %.3f ms, p90: %.3f ms, p99: %.3f ms, "
+                      "max: %.3f ms", v[n / 2] / 1000.0,
+                      v[n * 9 / 10] / 1000.0, v[n * 99 / 100] / 1000.0,
+                      v[n - 1] / 1000.0);
+    }
+    ds_put_char(&s, '\n');
+    unixctl_command_reply(conn, ds_cstr(&s));
+    ds_destroy(&s);
+    free(v);
+}
+
+/* Registers "ofctrl/show" (the switch connection and what was pushed) and
+ * "ofctrl/latency". */
 void
 ofctrl_register_unixctl(struct ofctrl *oc)
 {
     unixctl_command_register("ofctrl/show", "", 0, 0, ofctrl_unixctl_show,
                              oc);
+    unixctl_command_register("ofctrl/latency", "[reset]", 0, 1,
+                             ofctrl_unixctl_latency, oc);
 }

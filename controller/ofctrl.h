@@ -35,7 +35,8 @@ struct ofpbuf *ofctrl_pop_packet_in(struct ofctrl *);
 
 bool ofctrl_can_put(const struct ofctrl *);
 void ofctrl_put(struct ofctrl *, const struct hflow_table *desired,
-                const struct uuidset *dirty, int64_t nb_cfg);
+                const struct uuidset *dirty, int64_t nb_cfg,
+                long long int trigger_usec);
 int64_t ofctrl_installed_cfg(const struct ofctrl *);
 bool ofctrl_is_synced(const struct ofctrl *);
 bool ofctrl_is_idle(const struct ofctrl *);
