@@ -57,122 +57,6 @@ havip_eip_mac(ovs_be32 eip)
     return mac;
 }
 
-/* What a subnet contributes to its hosts' flows. */
-struct subnet_view {
-    uint64_t vpc_key;
-    uint32_t key;
-    struct havip_cidr cidr;
-    ovs_be32 gateway_ip;
-    struct eth_addr gateway_mac;
-    const struct nbrec_region *region;
-};
-
-/* A port's parsed addresses and where it is. */
-struct port_view {
-    struct eth_addr mac;
-    ovs_be32 ip;
-    ofp_port_t ofport;          /* OFPP_NONE if not on this chassis. */
-};
-
-static const struct uuid zero_uuid;
-
-static bool
-refused(const struct havip_pipeline *p, const struct ovsdb_idl_row *row)
-{
-    return havip_verdicts_find(p->verdicts, &row->uuid) != NULL;
-}
-
-static bool
-refused_rule(const struct havip_pipeline *p, const struct ovsdb_idl_row *row,
-             enum havip_rule rule)
-{
-    return havip_verdicts_find_rule(p->verdicts, &row->uuid, rule) != NULL;
-}
-
-/* Fills 'sv' from 'subnet'.  Returns false if the subnet is refused (its
- * violation says why) or not fully linked to a VPC and region. */
-static bool
-subnet_view_init(const struct havip_pipeline *p,
-                 const struct nbrec_subnet *subnet, struct subnet_view *sv)
-{
-    char *error;
-
-    if (!subnet || !subnet->vpc || !subnet->vpc->region
-        || refused(p, &subnet->header_)) {
-        return false;
-    }
-    error = havip_parse_cidr(subnet->cidr, &sv->cidr);
-    if (!error) {
-        error = havip_parse_ip(subnet->gateway_ip, &sv->gateway_ip);
-    }
-    if (!error) {
-        error = havip_parse_mac(subnet->gateway_mac, &sv->gateway_mac);
-    }
-    if (error) {
-        /* havip_rules_check() would have refused it. */
-        free(error);
-        return false;
-    }
-    sv->vpc_key = havip_vpc_key(&subnet->vpc->header_.uuid);
-    sv->key = havip_subnet_key(&subnet->header_.uuid);
-    sv->region = subnet->vpc->region;
-    return true;
-}
-
-static ofp_port_t
-local_ofport(const struct havip_pipeline *p, const char *name)
-{
-    const struct simap_node *node = simap_find(p->local->ofports, name);
-
-    return node ? u16_to_ofp(node->data) : OFPP_NONE;
-}
-
-/* Fills 'pv' from 'port'.  Returns false if the port is refused for its
- * addresses. */
-static bool
-port_view_init(const struct havip_pipeline *p, const struct nbrec_port *port,
-               struct port_view *pv)
-{
-    char *error;
-
-    if (refused_rule(p, &port->header_, HAVIP_RULE_ADDRESSES)) {
-        return false;
-    }
-    error = havip_parse_mac(port->mac, &pv->mac);
-    if (!error) {
-        error = havip_parse_ip(port->ip, &pv->ip);
-    }
-    if (error) {
-        free(error);
-        return false;
-    }
-    pv->ofport = local_ofport(p, port->name);
-    return true;
-}
-
-/* Returns the parsed IP of 'eip' if it can be bound for the object 'row':
- * the EIP row is valid, the binding breaks neither rule 1 nor rule 3, and
- * this chassis has an uplink.  Otherwise returns 0. */
-static ovs_be32
-eip_usable(const struct havip_pipeline *p, const struct nbrec_eip *eip,
-           const struct ovsdb_idl_row *row)
-{
-    ovs_be32 ip;
-
-    if (!eip || p->local->uplink == OFPP_NONE
-        || refused(p, &eip->header_)
-        || refused_rule(p, row, HAVIP_RULE_SAME_REGION)
-        || refused_rule(p, row, HAVIP_RULE_ONE_BINDING)) {
-        return 0;
-    }
-    char *error = havip_parse_ip(eip->ip, &ip);
-    if (error) {
-        free(error);
-        return 0;
-    }
-    return ip;
-}
-
 /* Flow-building helpers. */
 
 /* Puts "set_field:'value'->'id'".  (ofpact_put_set_field() with a value
@@ -256,19 +140,6 @@ put_arp_reply(struct ofpbuf *ofpacts, struct eth_addr mac, ovs_be32 ip)
 }
 
 static void
-match_vpc(struct match *m, const struct subnet_view *sv)
-{
-    match_set_metadata(m, htonll(sv->vpc_key));
-}
-
-static void
-match_subnet(struct match *m, const struct subnet_view *sv)
-{
-    match_vpc(m, sv);
-    match_set_reg(m, REG_SUBNET, sv->key);
-}
-
-static void
 match_arp_request(struct match *m, ovs_be32 tpa)
 {
     match_set_dl_type(m, htons(ETH_TYPE_ARP));
@@ -276,300 +147,186 @@ match_arp_request(struct match *m, ovs_be32 tpa)
     match_set_nw_dst(m, tpa);
 }
 
-static void
-add_flow(const struct havip_pipeline *p, const struct uuid *owner,
-         enum havip_table table, uint16_t priority, const struct match *m,
-         const struct ofpbuf *ofpacts)
+/* Recipes.
+ *
+ * A recipe holds everything one row's flows depend on, parsed and checked:
+ * the flows are a pure function of it (havip_recipe_emit()), so two equal
+ * recipes give equal flows and a controller can keep recipes instead of
+ * flows. */
+
+static const struct uuid zero_uuid;
+
+static bool
+refused(const struct havip_pipeline *p, const struct ovsdb_idl_row *row)
 {
-    hflow_table_add(p->flows, owner, table, priority, m, ofpacts);
+    return havip_verdicts_find(p->verdicts, &row->uuid) != NULL;
 }
 
-/* Adds, for 'owner', the ARP responder flow "'ip' is at 'mac'" within the
- * subnet 'sv'. */
-static void
-add_arp_responder(const struct havip_pipeline *p, const struct uuid *owner,
-                  const struct subnet_view *sv, ovs_be32 ip,
-                  struct eth_addr mac)
+static bool
+refused_rule(const struct havip_pipeline *p, const struct ovsdb_idl_row *row,
+             enum havip_rule rule)
 {
-    uint64_t stub[1024 / 8];
-    struct ofpbuf ofpacts = OFPBUF_STUB_INITIALIZER(stub);
-    struct match m;
-
-    match_init_catchall(&m);
-    match_subnet(&m, sv);
-    match_arp_request(&m, ip);
-    put_arp_reply(&ofpacts, mac, ip);
-    add_flow(p, owner, HT_ARP_RESPONDER, 100, &m, &ofpacts);
-    ofpbuf_uninit(&ofpacts);
+    return havip_verdicts_find_rule(p->verdicts, &row->uuid, rule) != NULL;
 }
 
-/* Adds, for 'owner', the public side of EIP 'eip' bound to private IP
- * 'private_ip' in subnet 'sv': ARP and DNAT on the uplink, and SNAT of
- * traffic from 'private_ip' leaving the VPC. */
 static void
-add_eip_flows(const struct havip_pipeline *p, const struct uuid *owner,
-              const struct subnet_view *sv, ovs_be32 eip,
-              ovs_be32 private_ip)
+recipe_init(struct havip_recipe *r, enum havip_recipe_type type,
+            const struct uuid *owner)
 {
-    uint64_t stub[1024 / 8];
-    struct ofpbuf ofpacts = OFPBUF_STUB_INITIALIZER(stub);
-    struct eth_addr eip_mac = havip_eip_mac(eip);
-    struct match m;
+    /* Zeroed, padding included, so that recipes compare with memcmp(). */
+    memset(r, 0, sizeof *r);
+    r->type = type;
+    r->owner = *owner;
+    r->ofport = OFPP_NONE;
+    r->uplink = OFPP_NONE;
+}
 
-    /* ARP for the EIP, on the uplink: a MAC that never changes. */
-    match_init_catchall(&m);
-    match_arp_request(&m, eip);
-    put_arp_reply(&ofpacts, eip_mac, eip);
-    add_flow(p, owner, HT_UPLINK, 100, &m, &ofpacts);
+/* Fills the subnet part of 'r' from 'subnet'.  Returns false if the subnet
+ * is refused (its violation says why) or not linked to a VPC and region. */
+static bool
+recipe_set_subnet(const struct havip_pipeline *p,
+                  const struct nbrec_subnet *subnet, struct havip_recipe *r)
+{
+    char *error;
 
-    /* DNAT: EIP to the private IP, into the VPC, routed once. */
-    ofpbuf_clear(&ofpacts);
-    match_init_catchall(&m);
-    match_set_dl_type(&m, htons(ETH_TYPE_IP));
-    match_set_nw_dst(&m, eip);
-    put_set_be32(&ofpacts, MFF_IPV4_DST, private_ip);
-    put_set_field(&ofpacts, MFF_METADATA, &(ovs_be64) {
-                      htonll(sv->vpc_key) });
-    put_set_field(&ofpacts, MFF_REG6, &(ovs_be32) { htonl(sv->key) });
-    put_set_mac(&ofpacts, MFF_ETH_SRC, sv->gateway_mac);
-    put_dec_ttl(&ofpacts);
-    put_goto(&ofpacts, HT_L3);
-    add_flow(p, owner, HT_UPLINK, 100, &m, &ofpacts);
+    if (!subnet || !subnet->vpc || !subnet->vpc->region
+        || refused(p, &subnet->header_)) {
+        return false;
+    }
+    error = havip_parse_cidr(subnet->cidr, &r->cidr);
+    if (!error) {
+        error = havip_parse_ip(subnet->gateway_ip, &r->gateway_ip);
+    }
+    if (!error) {
+        error = havip_parse_mac(subnet->gateway_mac, &r->gateway_mac);
+    }
+    if (error) {
+        /* havip_rules_check() would have refused it. */
+        free(error);
+        return false;
+    }
+    r->vpc_key = havip_vpc_key(&subnet->vpc->header_.uuid);
+    r->subnet_key = havip_subnet_key(&subnet->header_.uuid);
 
-    /* SNAT: from the private IP to outside the VPC (no subnet route
-     * matched), out of the uplink to the region's external gateway. */
-    struct eth_addr gw_mac;
-    const char *gw_mac_s = sv->region->external_gateway_mac;
-    char *error = havip_parse_mac(gw_mac_s, &gw_mac);
+    const char *gw_mac = subnet->vpc->region->external_gateway_mac;
+    error = havip_parse_mac(gw_mac, &r->ext_gw_mac);
     if (error) {
         /* Empty (no public next hop) or refused by rule 5. */
         free(error);
-    } else {
-        ofpbuf_clear(&ofpacts);
-        match_init_catchall(&m);
-        match_vpc(&m, sv);
-        match_set_dl_type(&m, htons(ETH_TYPE_IP));
-        match_set_nw_src(&m, private_ip);
-        put_set_be32(&ofpacts, MFF_IPV4_SRC, eip);
-        put_set_mac(&ofpacts, MFF_ETH_SRC, eip_mac);
-        put_set_mac(&ofpacts, MFF_ETH_DST, gw_mac);
-        put_output(&ofpacts, p->local->uplink);
-        add_flow(p, owner, HT_ROUTE, 50, &m, &ofpacts);
+        r->ext_gw_mac = eth_addr_zero;
     }
-    ofpbuf_uninit(&ofpacts);
+    return true;
 }
 
-/* Actions that send a copy of the packet to the controller, through the
- * learning meter. */
+static ofp_port_t
+local_ofport(const struct havip_pipeline *p, const char *name)
+{
+    const struct simap_node *node = simap_find(p->local->ofports, name);
+
+    return node ? u16_to_ofp(node->data) : OFPP_NONE;
+}
+
+/* Parses 'port''s MAC and IP and finds its OpenFlow port here (OFPP_NONE if
+ * it is elsewhere).  Returns false if the port is refused for its
+ * addresses. */
+static bool
+port_addresses(const struct havip_pipeline *p, const struct nbrec_port *port,
+               struct eth_addr *mac, ovs_be32 *ip, ofp_port_t *ofport)
+{
+    char *error;
+
+    if (refused_rule(p, &port->header_, HAVIP_RULE_ADDRESSES)) {
+        return false;
+    }
+    error = havip_parse_mac(port->mac, mac);
+    if (!error) {
+        error = havip_parse_ip(port->ip, ip);
+    }
+    if (error) {
+        free(error);
+        return false;
+    }
+    *ofport = local_ofport(p, port->name);
+    return true;
+}
+
+/* Sets the EIP part of 'r' if 'eip' can be bound for the object 'row': the
+ * EIP row is valid, the binding breaks neither rule 1 nor rule 3, and this
+ * chassis has an uplink. */
 static void
-put_learn(struct ofpbuf *ofpacts)
+recipe_set_eip(const struct havip_pipeline *p, const struct nbrec_eip *eip,
+               const struct ovsdb_idl_row *row, struct havip_recipe *r)
 {
-    struct ofpact_controller *oc = ofpact_put_CONTROLLER(ofpacts);
-
-    oc->max_len = 128;
-    oc->controller_id = 0;
-    oc->reason = OFPR_ACTION;
-    oc->meter_id = HAVIP_LEARN_METER;
-    ofpact_finish_CONTROLLER(ofpacts, &oc);
-}
-
-/* Fixed flows: each table's default, and the uplink's entry. */
-void
-havip_pipeline_fixed(const struct havip_pipeline *p)
-{
-    static const enum havip_table drops[] = {
-        HT_CLASSIFY, HT_PORT_SEC_L2, HT_PORT_SEC_L3, HT_L2, HT_ROUTE, HT_L3,
-        HT_UPLINK,
-    };
-    uint64_t stub[64 / 8];
-    struct ofpbuf ofpacts = OFPBUF_STUB_INITIALIZER(stub);
-    struct match m;
-
-    /* Default: drop (each table's priority-0 flow counts its drops). */
-    match_init_catchall(&m);
-    for (size_t i = 0; i < ARRAY_SIZE(drops); i++) {
-        add_flow(p, &zero_uuid, drops[i], 0, &m, &ofpacts);
-    }
-
-    /* Holder's ARP that is not its GARP: to the responder.  Same for IP
-     * from a HAVIP address. */
-    put_goto(&ofpacts, HT_ARP_RESPONDER);
-    add_flow(p, &zero_uuid, HT_HOLDER_ARP, 0, &m, &ofpacts);
-
-    /* A non-holder's ARP claiming a HAVIP IP: to the controller (which
-     * makes the port the holder) and flooded, never answered; without
-     * learning, only flooded.  IP from a HAVIP IP: on as usual. */
-    add_flow(p, &zero_uuid, HT_CLAIM, 0, &m, &ofpacts);
-    add_flow(p, &zero_uuid, HT_CLAIM_NOLEARN, 0, &m, &ofpacts);
-    ofpbuf_clear(&ofpacts);
-    match_set_dl_type(&m, htons(ETH_TYPE_ARP));
-    put_goto(&ofpacts, HT_L2);
-    add_flow(p, &zero_uuid, HT_CLAIM_NOLEARN, 10, &m, &ofpacts);
-    ofpbuf_clear(&ofpacts);
-    put_learn(&ofpacts);
-    put_goto(&ofpacts, HT_L2);
-    add_flow(p, &zero_uuid, HT_CLAIM, 10, &m, &ofpacts);
-
-    /* Not an ARP request we answer: on to L2. */
-    ofpbuf_clear(&ofpacts);
-    put_goto(&ofpacts, HT_L2);
-    match_init_catchall(&m);
-    add_flow(p, &zero_uuid, HT_ARP_RESPONDER, 0, &m, &ofpacts);
-
-    /* IPv4 not to a gateway and not multicast: by destination IP. */
-    ofpbuf_clear(&ofpacts);
-    match_set_dl_type(&m, htons(ETH_TYPE_IP));
-    put_goto(&ofpacts, HT_L3);
-    add_flow(p, &zero_uuid, HT_L2, 90, &m, &ofpacts);
-
-    if (p->local->uplink != OFPP_NONE) {
-        ofpbuf_clear(&ofpacts);
-        match_init_catchall(&m);
-        match_set_in_port(&m, p->local->uplink);
-        put_goto(&ofpacts, HT_UPLINK);
-        add_flow(p, &zero_uuid, HT_CLASSIFY, 100, &m, &ofpacts);
-    }
-    ofpbuf_uninit(&ofpacts);
-}
-
-/* Flows of 'subnet': its gateway (ARP, routing into and out of it) and
- * flooding to its local ports. */
-void
-havip_pipeline_subnet(const struct havip_pipeline *p,
-                      const struct nbrec_subnet *subnet)
-{
-    const struct uuid *owner = &subnet->header_.uuid;
-    uint64_t stub[1024 / 8];
-    struct ofpbuf ofpacts = OFPBUF_STUB_INITIALIZER(stub);
-    struct subnet_view sv;
-    struct match m;
-
-    if (!subnet_view_init(p, subnet, &sv)) {
+    if (!eip || p->local->uplink == OFPP_NONE
+        || refused(p, &eip->header_)
+        || refused_rule(p, row, HAVIP_RULE_SAME_REGION)
+        || refused_rule(p, row, HAVIP_RULE_ONE_BINDING)) {
         return;
     }
+    char *error = havip_parse_ip(eip->ip, &r->eip);
+    if (error) {
+        free(error);
+        r->eip = 0;
+        return;
+    }
+    r->uplink = p->local->uplink;
+}
 
-    add_arp_responder(p, owner, &sv, sv.gateway_ip, sv.gateway_mac);
+static void
+recipe_add_ofport(struct havip_recipe *r, ofp_port_t ofport)
+{
+    r->ofports = xrealloc(r->ofports, (r->n_ofports + 1) * sizeof *r->ofports);
+    r->ofports[r->n_ofports++] = ofport;
+}
 
-    /* To the gateway: routed, TTL decremented once. */
-    match_init_catchall(&m);
-    match_subnet(&m, &sv);
-    match_set_dl_type(&m, htons(ETH_TYPE_IP));
-    match_set_dl_dst(&m, sv.gateway_mac);
-    put_dec_ttl(&ofpacts);
-    put_goto(&ofpacts, HT_ROUTE);
-    add_flow(p, owner, HT_L2, 110, &m, &ofpacts);
+/* The fixed flows' recipe: it depends only on the uplink. */
+void
+havip_recipe_fixed(const struct havip_pipeline *p, struct havip_recipe *r)
+{
+    recipe_init(r, HAVIP_RECIPE_FIXED, &zero_uuid);
+    r->uplink = p->local->uplink;
+}
 
-    /* Into this subnet from another subnet of the VPC. */
-    ofpbuf_clear(&ofpacts);
-    match_init_catchall(&m);
-    match_vpc(&m, &sv);
-    match_set_dl_type(&m, htons(ETH_TYPE_IP));
-    match_set_nw_dst_masked(&m, sv.cidr.net, havip_cidr_mask(&sv.cidr));
-    put_set_mac(&ofpacts, MFF_ETH_SRC, sv.gateway_mac);
-    put_set_field(&ofpacts, MFF_REG6, &(ovs_be32) { htonl(sv.key) });
-    put_goto(&ofpacts, HT_L3);
-    add_flow(p, owner, HT_ROUTE, 100, &m, &ofpacts);
-
-    /* Broadcast and multicast (ARP requests, VRRP adverts): to every
-     * local port of the subnet but the one it came from. */
-    ofpbuf_clear(&ofpacts);
+/* The recipe of 'subnet': gateway, routes, flooding to its local ports.
+ * Returns false if it has no flows. */
+bool
+havip_recipe_subnet(const struct havip_pipeline *p,
+                    const struct nbrec_subnet *subnet,
+                    struct havip_recipe *r)
+{
+    recipe_init(r, HAVIP_RECIPE_SUBNET, &subnet->header_.uuid);
+    if (!recipe_set_subnet(p, subnet, r)) {
+        return false;
+    }
     for (size_t i = 0; i < p->rows->n_ports; i++) {
         const struct nbrec_port *port = p->rows->ports[i];
-        struct port_view pv;
+        struct eth_addr mac;
+        ofp_port_t ofport;
+        ovs_be32 ip;
 
-        if (port->subnet == subnet && port_view_init(p, port, &pv)
-            && pv.ofport != OFPP_NONE) {
-            put_output(&ofpacts, pv.ofport);
+        if (port->subnet == subnet
+            && port_addresses(p, port, &mac, &ip, &ofport)
+            && ofport != OFPP_NONE) {
+            recipe_add_ofport(r, ofport);
         }
     }
-    if (ofpacts.size) {
-        match_init_catchall(&m);
-        match_subnet(&m, &sv);
-        match_set_dl_dst_masked(&m, eth_addr_broadcast,
-                                (struct eth_addr) ETH_ADDR_C(01, 00, 00,
-                                                             00, 00, 00));
-        add_flow(p, owner, HT_L2, 100, &m, &ofpacts);
-    }
-    ofpbuf_uninit(&ofpacts);
+    return true;
 }
 
-/* Flows of 'port' when it is on this chassis: ingress, port security,
- * ARP, delivery; and its pinned EIP, if any. */
-void
-havip_pipeline_port(const struct havip_pipeline *p,
-                    const struct nbrec_port *port)
+/* The recipe of 'port' when it is on this chassis.  Returns false if it
+ * has no flows here. */
+bool
+havip_recipe_port(const struct havip_pipeline *p,
+                  const struct nbrec_port *port, struct havip_recipe *r)
 {
-    const struct uuid *owner = &port->header_.uuid;
-    uint64_t stub[1024 / 8];
-    struct ofpbuf ofpacts = OFPBUF_STUB_INITIALIZER(stub);
-    struct subnet_view sv;
-    struct port_view pv;
-    struct match m;
-
-    if (!subnet_view_init(p, port->subnet, &sv)
-        || !port_view_init(p, port, &pv) || pv.ofport == OFPP_NONE) {
-        return;
+    recipe_init(r, HAVIP_RECIPE_PORT, &port->header_.uuid);
+    if (!recipe_set_subnet(p, port->subnet, r)
+        || !port_addresses(p, port, &r->mac, &r->ip, &r->ofport)
+        || r->ofport == OFPP_NONE) {
+        return false;
     }
-
-    /* Ingress: which VPC and subnet. */
-    match_init_catchall(&m);
-    match_set_in_port(&m, pv.ofport);
-    put_set_field(&ofpacts, MFF_METADATA, &(ovs_be64) {
-                      htonll(sv.vpc_key) });
-    put_set_field(&ofpacts, MFF_REG6, &(ovs_be32) { htonl(sv.key) });
-    put_goto(&ofpacts, HT_PORT_SEC_L2);
-    add_flow(p, owner, HT_CLASSIFY, 100, &m, &ofpacts);
-
-    /* Port security, L2: own MAC; IPv4 and ARP only. */
-    ofpbuf_clear(&ofpacts);
-    match_init_catchall(&m);
-    match_set_in_port(&m, pv.ofport);
-    match_set_dl_src(&m, pv.mac);
-    match_set_dl_type(&m, htons(ETH_TYPE_IP));
-    put_move(&ofpacts, MFF_IPV4_SRC, MFF_REG4);
-    put_goto(&ofpacts, HT_PORT_SEC_L3);
-    add_flow(p, owner, HT_PORT_SEC_L2, 100, &m, &ofpacts);
-
-    ofpbuf_clear(&ofpacts);
-    match_set_dl_type(&m, htons(ETH_TYPE_ARP));
-    match_set_arp_sha(&m, pv.mac);
-    put_move(&ofpacts, MFF_ARP_SPA, MFF_REG4);
-    put_goto(&ofpacts, HT_PORT_SEC_L3);
-    add_flow(p, owner, HT_PORT_SEC_L2, 100, &m, &ofpacts);
-
-    /* Port security, L3: own IP. */
-    ofpbuf_clear(&ofpacts);
-    match_init_catchall(&m);
-    match_set_in_port(&m, pv.ofport);
-    match_set_reg(&m, REG_SRC_IP, ntohl(pv.ip));
-    put_goto(&ofpacts, HT_ARP_RESPONDER);
-    add_flow(p, owner, HT_PORT_SEC_L3, 100, &m, &ofpacts);
-
-    add_arp_responder(p, owner, &sv, pv.ip, pv.mac);
-
-    /* Unicast to its MAC (non-IP, such as ARP replies). */
-    ofpbuf_clear(&ofpacts);
-    match_init_catchall(&m);
-    match_subnet(&m, &sv);
-    match_set_dl_dst(&m, pv.mac);
-    put_output(&ofpacts, pv.ofport);
-    add_flow(p, owner, HT_L2, 50, &m, &ofpacts);
-
-    /* IPv4 to its IP. */
-    ofpbuf_clear(&ofpacts);
-    match_init_catchall(&m);
-    match_vpc(&m, &sv);
-    match_set_dl_type(&m, htons(ETH_TYPE_IP));
-    match_set_nw_dst(&m, pv.ip);
-    put_set_mac(&ofpacts, MFF_ETH_DST, pv.mac);
-    put_output(&ofpacts, pv.ofport);
-    add_flow(p, owner, HT_L3, 100, &m, &ofpacts);
-
-    ovs_be32 eip = eip_usable(p, port->eip, &port->header_);
-    if (eip) {
-        add_eip_flows(p, owner, &sv, eip, pv.ip);
-    }
-    ofpbuf_uninit(&ofpacts);
+    recipe_set_eip(p, port->eip, &port->header_, r);
+    return true;
 }
 
 /* Returns true unless 'havip' has options:learn=false. */
@@ -598,89 +355,476 @@ havip_pipeline_holder(const struct havip_pipeline *p,
     return havip->holder;
 }
 
-/* Flows of 'havip': who may send from its IP, its holder (ARP, delivery),
- * and its EIP.  Only the flows that name the holder change on failover. */
+/* The recipe of 'havip': who may send from its IP, its holder, its EIP.
+ * Returns false if it has no flows. */
+bool
+havip_recipe_havip(const struct havip_pipeline *p,
+                   const struct nbrec_havip *havip, struct havip_recipe *r)
+{
+    recipe_init(r, HAVIP_RECIPE_HAVIP, &havip->header_.uuid);
+    if (!recipe_set_subnet(p, havip->subnet, r)
+        || refused_rule(p, &havip->header_, HAVIP_RULE_ADDRESSES)
+        || refused_rule(p, &havip->header_, HAVIP_RULE_SAME_SUBNET)) {
+        return false;
+    }
+    char *error = havip_parse_ip(havip->ip, &r->ip);
+    if (error) {
+        free(error);
+        return false;
+    }
+    r->learn = havip_learns(havip);
+
+    /* The holder, if it is valid and here.  A learned holder (override)
+     * was checked when it was learned. */
+    const struct nbrec_port *holder = havip_pipeline_holder(p, havip);
+    if (holder
+        && !(holder == havip->holder
+             && refused_rule(p, &havip->header_, HAVIP_RULE_HOLDER))) {
+        ovs_be32 holder_ip;
+
+        if (!port_addresses(p, holder, &r->mac, &holder_ip, &r->ofport)) {
+            r->ofport = OFPP_NONE;
+        }
+    }
+    if (r->ofport == OFPP_NONE) {
+        r->mac = eth_addr_zero;
+    }
+
+    /* Associated ports here, which may send from the HAVIP IP. */
+    for (size_t i = 0; i < havip->n_ports; i++) {
+        const struct nbrec_port *port = havip->ports[i];
+        struct eth_addr mac;
+        ofp_port_t ofport;
+        ovs_be32 ip;
+
+        if (port->subnet == havip->subnet
+            && port_addresses(p, port, &mac, &ip, &ofport)
+            && ofport != OFPP_NONE) {
+            recipe_add_ofport(r, ofport);
+        }
+    }
+
+    recipe_set_eip(p, havip->eip, &havip->header_, r);
+    return true;
+}
+
+bool
+havip_recipe_equal(const struct havip_recipe *a, const struct havip_recipe *b)
+{
+    struct havip_recipe a1 = *a, b1 = *b;
+
+    a1.ofports = b1.ofports = NULL;
+    return (!memcmp(&a1, &b1, sizeof a1)
+            && (!a->n_ofports
+                || !memcmp(a->ofports, b->ofports,
+                           a->n_ofports * sizeof *a->ofports)));
+}
+
+/* Makes 'dst' a copy of 'src'.  'dst' must be destroyed later. */
+void
+havip_recipe_clone(struct havip_recipe *dst, const struct havip_recipe *src)
+{
+    *dst = *src;
+    dst->ofports = (src->n_ofports
+                    ? xmemdup(src->ofports,
+                              src->n_ofports * sizeof *src->ofports)
+                    : NULL);
+}
+
+void
+havip_recipe_destroy(struct havip_recipe *r)
+{
+    if (r) {
+        free(r->ofports);
+        r->ofports = NULL;
+        r->n_ofports = 0;
+    }
+}
+
+/* Emitting flows from recipes. */
+
+static void
+match_vpc(struct match *m, const struct havip_recipe *r)
+{
+    match_set_metadata(m, htonll(r->vpc_key));
+}
+
+static void
+match_subnet(struct match *m, const struct havip_recipe *r)
+{
+    match_vpc(m, r);
+    match_set_reg(m, REG_SUBNET, r->subnet_key);
+}
+
+/* Output of one emission. */
+struct emit {
+    const struct havip_recipe *r;
+    struct hflow_table *flows;
+    struct ofpbuf ofpacts;
+    uint64_t stub[1024 / 8];
+};
+
+static void
+emit_flow(struct emit *e, enum havip_table table, uint16_t priority,
+          const struct match *m)
+{
+    hflow_table_add(e->flows, &e->r->owner, table, priority, m, &e->ofpacts);
+    ofpbuf_clear(&e->ofpacts);
+}
+
+/* "'ip' is at 'mac'" within the recipe's subnet. */
+static void
+emit_arp_responder(struct emit *e, ovs_be32 ip, struct eth_addr mac)
+{
+    struct match m;
+
+    match_init_catchall(&m);
+    match_subnet(&m, e->r);
+    match_arp_request(&m, ip);
+    put_arp_reply(&e->ofpacts, mac, ip);
+    emit_flow(e, HT_ARP_RESPONDER, 100, &m);
+}
+
+/* The public side of the recipe's EIP bound to private IP 'private_ip':
+ * ARP and DNAT on the uplink, and SNAT of traffic from 'private_ip'
+ * leaving the VPC. */
+static void
+emit_eip(struct emit *e, ovs_be32 private_ip)
+{
+    const struct havip_recipe *r = e->r;
+    struct eth_addr eip_mac = havip_eip_mac(r->eip);
+    struct match m;
+
+    /* ARP for the EIP, on the uplink: a MAC that never changes. */
+    match_init_catchall(&m);
+    match_arp_request(&m, r->eip);
+    put_arp_reply(&e->ofpacts, eip_mac, r->eip);
+    emit_flow(e, HT_UPLINK, 100, &m);
+
+    /* DNAT: EIP to the private IP, into the VPC, routed once. */
+    match_init_catchall(&m);
+    match_set_dl_type(&m, htons(ETH_TYPE_IP));
+    match_set_nw_dst(&m, r->eip);
+    put_set_be32(&e->ofpacts, MFF_IPV4_DST, private_ip);
+    put_set_field(&e->ofpacts, MFF_METADATA, &(ovs_be64) {
+                      htonll(r->vpc_key) });
+    put_set_field(&e->ofpacts, MFF_REG6,
+                  &(ovs_be32) { htonl(r->subnet_key) });
+    put_set_mac(&e->ofpacts, MFF_ETH_SRC, r->gateway_mac);
+    put_dec_ttl(&e->ofpacts);
+    put_goto(&e->ofpacts, HT_L3);
+    emit_flow(e, HT_UPLINK, 100, &m);
+
+    /* SNAT: from the private IP to outside the VPC (no subnet route
+     * matched), out of the uplink to the region's external gateway. */
+    if (!eth_addr_is_zero(r->ext_gw_mac)) {
+        match_init_catchall(&m);
+        match_vpc(&m, r);
+        match_set_dl_type(&m, htons(ETH_TYPE_IP));
+        match_set_nw_src(&m, private_ip);
+        put_set_be32(&e->ofpacts, MFF_IPV4_SRC, r->eip);
+        put_set_mac(&e->ofpacts, MFF_ETH_SRC, eip_mac);
+        put_set_mac(&e->ofpacts, MFF_ETH_DST, r->ext_gw_mac);
+        put_output(&e->ofpacts, r->uplink);
+        emit_flow(e, HT_ROUTE, 50, &m);
+    }
+}
+
+/* Actions that send a copy of the packet to the controller, through the
+ * learning meter. */
+static void
+put_learn(struct ofpbuf *ofpacts)
+{
+    struct ofpact_controller *oc = ofpact_put_CONTROLLER(ofpacts);
+
+    oc->max_len = 128;
+    oc->controller_id = 0;
+    oc->reason = OFPR_ACTION;
+    oc->meter_id = HAVIP_LEARN_METER;
+    ofpact_finish_CONTROLLER(ofpacts, &oc);
+}
+
+
+/* Fixed flows: each table's default, and the uplink's entry. */
+static void
+emit_fixed(struct emit *e)
+{
+    static const enum havip_table drops[] = {
+        HT_CLASSIFY, HT_PORT_SEC_L2, HT_PORT_SEC_L3, HT_L2, HT_ROUTE, HT_L3,
+        HT_UPLINK,
+    };
+    struct match m;
+
+    /* Default: drop (each table's priority-0 flow counts its drops). */
+    match_init_catchall(&m);
+    for (size_t i = 0; i < ARRAY_SIZE(drops); i++) {
+        emit_flow(e, drops[i], 0, &m);
+    }
+
+    /* Holder's ARP that is not its GARP: to the responder.  Same for IP
+     * from a HAVIP address. */
+    put_goto(&e->ofpacts, HT_ARP_RESPONDER);
+    emit_flow(e, HT_HOLDER_ARP, 0, &m);
+
+    /* A non-holder's ARP claiming a HAVIP IP: to the controller (which
+     * makes the port the holder) and flooded, never answered; without
+     * learning, only flooded.  IP from a HAVIP IP: on as usual. */
+    put_goto(&e->ofpacts, HT_ARP_RESPONDER);
+    emit_flow(e, HT_CLAIM, 0, &m);
+    put_goto(&e->ofpacts, HT_ARP_RESPONDER);
+    emit_flow(e, HT_CLAIM_NOLEARN, 0, &m);
+    match_set_dl_type(&m, htons(ETH_TYPE_ARP));
+    put_goto(&e->ofpacts, HT_L2);
+    emit_flow(e, HT_CLAIM_NOLEARN, 10, &m);
+    put_learn(&e->ofpacts);
+    put_goto(&e->ofpacts, HT_L2);
+    emit_flow(e, HT_CLAIM, 10, &m);
+
+    /* Not an ARP request we answer: on to L2. */
+    match_init_catchall(&m);
+    put_goto(&e->ofpacts, HT_L2);
+    emit_flow(e, HT_ARP_RESPONDER, 0, &m);
+
+    /* IPv4 not to a gateway and not multicast: by destination IP. */
+    match_set_dl_type(&m, htons(ETH_TYPE_IP));
+    put_goto(&e->ofpacts, HT_L3);
+    emit_flow(e, HT_L2, 90, &m);
+
+    if (e->r->uplink != OFPP_NONE) {
+        match_init_catchall(&m);
+        match_set_in_port(&m, e->r->uplink);
+        put_goto(&e->ofpacts, HT_UPLINK);
+        emit_flow(e, HT_CLASSIFY, 100, &m);
+    }
+}
+
+/* A subnet: its gateway (ARP, routing into and out of it) and flooding to
+ * its local ports. */
+static void
+emit_subnet(struct emit *e)
+{
+    const struct havip_recipe *r = e->r;
+    struct match m;
+
+    emit_arp_responder(e, r->gateway_ip, r->gateway_mac);
+
+    /* To the gateway: routed, TTL decremented once. */
+    match_init_catchall(&m);
+    match_subnet(&m, r);
+    match_set_dl_type(&m, htons(ETH_TYPE_IP));
+    match_set_dl_dst(&m, r->gateway_mac);
+    put_dec_ttl(&e->ofpacts);
+    put_goto(&e->ofpacts, HT_ROUTE);
+    emit_flow(e, HT_L2, 110, &m);
+
+    /* Into this subnet from another subnet of the VPC. */
+    match_init_catchall(&m);
+    match_vpc(&m, r);
+    match_set_dl_type(&m, htons(ETH_TYPE_IP));
+    match_set_nw_dst_masked(&m, r->cidr.net, havip_cidr_mask(&r->cidr));
+    put_set_mac(&e->ofpacts, MFF_ETH_SRC, r->gateway_mac);
+    put_set_field(&e->ofpacts, MFF_REG6,
+                  &(ovs_be32) { htonl(r->subnet_key) });
+    put_goto(&e->ofpacts, HT_L3);
+    emit_flow(e, HT_ROUTE, 100, &m);
+
+    /* Broadcast and multicast (ARP requests, VRRP adverts): to every
+     * local port of the subnet but the one it came from. */
+    if (r->n_ofports) {
+        for (size_t i = 0; i < r->n_ofports; i++) {
+            put_output(&e->ofpacts, r->ofports[i]);
+        }
+        match_init_catchall(&m);
+        match_subnet(&m, r);
+        match_set_dl_dst_masked(&m, eth_addr_broadcast,
+                                (struct eth_addr) ETH_ADDR_C(01, 00, 00,
+                                                             00, 00, 00));
+        emit_flow(e, HT_L2, 100, &m);
+    }
+}
+
+/* A port on this chassis: ingress, port security, ARP, delivery; and its
+ * pinned EIP, if any. */
+static void
+emit_port(struct emit *e)
+{
+    const struct havip_recipe *r = e->r;
+    struct match m;
+
+    /* Ingress: which VPC and subnet. */
+    match_init_catchall(&m);
+    match_set_in_port(&m, r->ofport);
+    put_set_field(&e->ofpacts, MFF_METADATA, &(ovs_be64) {
+                      htonll(r->vpc_key) });
+    put_set_field(&e->ofpacts, MFF_REG6,
+                  &(ovs_be32) { htonl(r->subnet_key) });
+    put_goto(&e->ofpacts, HT_PORT_SEC_L2);
+    emit_flow(e, HT_CLASSIFY, 100, &m);
+
+    /* Port security, L2: own MAC; IPv4 and ARP only. */
+    match_set_dl_src(&m, r->mac);
+    match_set_dl_type(&m, htons(ETH_TYPE_IP));
+    put_move(&e->ofpacts, MFF_IPV4_SRC, MFF_REG4);
+    put_goto(&e->ofpacts, HT_PORT_SEC_L3);
+    emit_flow(e, HT_PORT_SEC_L2, 100, &m);
+
+    match_set_dl_type(&m, htons(ETH_TYPE_ARP));
+    match_set_arp_sha(&m, r->mac);
+    put_move(&e->ofpacts, MFF_ARP_SPA, MFF_REG4);
+    put_goto(&e->ofpacts, HT_PORT_SEC_L3);
+    emit_flow(e, HT_PORT_SEC_L2, 100, &m);
+
+    /* Port security, L3: own IP. */
+    match_init_catchall(&m);
+    match_set_in_port(&m, r->ofport);
+    match_set_reg(&m, REG_SRC_IP, ntohl(r->ip));
+    put_goto(&e->ofpacts, HT_ARP_RESPONDER);
+    emit_flow(e, HT_PORT_SEC_L3, 100, &m);
+
+    emit_arp_responder(e, r->ip, r->mac);
+
+    /* Unicast to its MAC (non-IP, such as ARP replies). */
+    match_init_catchall(&m);
+    match_subnet(&m, r);
+    match_set_dl_dst(&m, r->mac);
+    put_output(&e->ofpacts, r->ofport);
+    emit_flow(e, HT_L2, 50, &m);
+
+    /* IPv4 to its IP. */
+    match_init_catchall(&m);
+    match_vpc(&m, r);
+    match_set_dl_type(&m, htons(ETH_TYPE_IP));
+    match_set_nw_dst(&m, r->ip);
+    put_set_mac(&e->ofpacts, MFF_ETH_DST, r->mac);
+    put_output(&e->ofpacts, r->ofport);
+    emit_flow(e, HT_L3, 100, &m);
+
+    if (r->eip) {
+        emit_eip(e, r->ip);
+    }
+}
+
+/* A HAVIP: who may send from its IP, its holder (ARP, delivery), and its
+ * EIP.  Only the flows that name the holder change on failover. */
+static void
+emit_havip(struct emit *e)
+{
+    const struct havip_recipe *r = e->r;
+    bool has_holder = r->ofport != OFPP_NONE;
+    struct match m;
+
+    /* Associated ports may send from the HAVIP IP: the holder's ARPs go
+     * to HT_HOLDER_ARP, anyone else's are a claim. */
+    for (size_t i = 0; i < r->n_ofports; i++) {
+        match_init_catchall(&m);
+        match_set_in_port(&m, r->ofports[i]);
+        match_set_reg(&m, REG_SRC_IP, ntohl(r->ip));
+        put_goto(&e->ofpacts, (has_holder && r->ofports[i] == r->ofport
+                               ? HT_HOLDER_ARP
+                               : r->learn ? HT_CLAIM : HT_CLAIM_NOLEARN));
+        emit_flow(e, HT_PORT_SEC_L3, 100, &m);
+    }
+
+    /* The holder's gratuitous ARP is flooded, never answered. */
+    match_init_catchall(&m);
+    match_set_dl_type(&m, htons(ETH_TYPE_ARP));
+    match_set_nw_dst(&m, r->ip);
+    match_set_reg(&m, REG_SRC_IP, ntohl(r->ip));
+    put_goto(&e->ofpacts, HT_L2);
+    emit_flow(e, HT_HOLDER_ARP, 100, &m);
+
+    /* Delivery by IP to the holder (whatever destination MAC the sender
+     * used), or a counted drop when there is none. */
+    if (has_holder) {
+        emit_arp_responder(e, r->ip, r->mac);
+    }
+    match_init_catchall(&m);
+    match_vpc(&m, r);
+    match_set_dl_type(&m, htons(ETH_TYPE_IP));
+    match_set_nw_dst(&m, r->ip);
+    if (has_holder) {
+        put_set_mac(&e->ofpacts, MFF_ETH_DST, r->mac);
+        put_output(&e->ofpacts, r->ofport);
+    }
+    emit_flow(e, HT_L3, 100, &m);
+
+    if (r->eip) {
+        emit_eip(e, r->ip);
+    }
+}
+
+/* Adds the flows of 'r' to 'flows', owned by r->owner. */
+void
+havip_recipe_emit(const struct havip_recipe *r, struct hflow_table *flows)
+{
+    struct emit e = { .r = r, .flows = flows };
+
+    ofpbuf_use_stub(&e.ofpacts, e.stub, sizeof e.stub);
+    switch (r->type) {
+    case HAVIP_RECIPE_FIXED:
+        emit_fixed(&e);
+        break;
+    case HAVIP_RECIPE_SUBNET:
+        emit_subnet(&e);
+        break;
+    case HAVIP_RECIPE_PORT:
+        emit_port(&e);
+        break;
+    case HAVIP_RECIPE_HAVIP:
+        emit_havip(&e);
+        break;
+    default:
+        OVS_NOT_REACHED();
+    }
+    ofpbuf_uninit(&e.ofpacts);
+}
+
+/* Row-based entry points: recipe, then flows into p->flows. */
+
+void
+havip_pipeline_fixed(const struct havip_pipeline *p)
+{
+    struct havip_recipe r;
+
+    havip_recipe_fixed(p, &r);
+    havip_recipe_emit(&r, p->flows);
+    havip_recipe_destroy(&r);
+}
+
+void
+havip_pipeline_subnet(const struct havip_pipeline *p,
+                      const struct nbrec_subnet *subnet)
+{
+    struct havip_recipe r;
+
+    if (havip_recipe_subnet(p, subnet, &r)) {
+        havip_recipe_emit(&r, p->flows);
+    }
+    havip_recipe_destroy(&r);
+}
+
+void
+havip_pipeline_port(const struct havip_pipeline *p,
+                    const struct nbrec_port *port)
+{
+    struct havip_recipe r;
+
+    if (havip_recipe_port(p, port, &r)) {
+        havip_recipe_emit(&r, p->flows);
+    }
+    havip_recipe_destroy(&r);
+}
+
 void
 havip_pipeline_havip(const struct havip_pipeline *p,
                      const struct nbrec_havip *havip)
 {
-    const struct uuid *owner = &havip->header_.uuid;
-    uint64_t stub[1024 / 8];
-    struct ofpbuf ofpacts = OFPBUF_STUB_INITIALIZER(stub);
-    struct subnet_view sv;
-    struct match m;
-    ovs_be32 ip;
+    struct havip_recipe r;
 
-    if (!subnet_view_init(p, havip->subnet, &sv)
-        || refused_rule(p, &havip->header_, HAVIP_RULE_ADDRESSES)
-        || refused_rule(p, &havip->header_, HAVIP_RULE_SAME_SUBNET)) {
-        return;
+    if (havip_recipe_havip(p, havip, &r)) {
+        havip_recipe_emit(&r, p->flows);
     }
-    char *error = havip_parse_ip(havip->ip, &ip);
-    if (error) {
-        free(error);
-        return;
-    }
-
-    /* The holder, if it is valid and here. */
-    const struct nbrec_port *holder = havip_pipeline_holder(p, havip);
-    struct port_view holder_pv;
-    if (holder
-        && ((holder == havip->holder
-             && refused_rule(p, &havip->header_, HAVIP_RULE_HOLDER))
-            || !port_view_init(p, holder, &holder_pv)
-            || holder_pv.ofport == OFPP_NONE)) {
-        holder = NULL;
-    }
-
-    /* Associated ports may send from the HAVIP IP: the holder's ARPs go
-     * to HT_HOLDER_ARP, anyone else's are a claim. */
-    for (size_t i = 0; i < havip->n_ports; i++) {
-        const struct nbrec_port *port = havip->ports[i];
-        struct port_view pv;
-
-        if (!port_view_init(p, port, &pv) || pv.ofport == OFPP_NONE
-            || port->subnet != havip->subnet) {
-            continue;
-        }
-        ofpbuf_clear(&ofpacts);
-        match_init_catchall(&m);
-        match_set_in_port(&m, pv.ofport);
-        match_set_reg(&m, REG_SRC_IP, ntohl(ip));
-        put_goto(&ofpacts, (port == holder ? HT_HOLDER_ARP
-                            : havip_learns(havip) ? HT_CLAIM
-                            : HT_CLAIM_NOLEARN));
-        add_flow(p, owner, HT_PORT_SEC_L3, 100, &m, &ofpacts);
-    }
-
-    /* The holder's gratuitous ARP is flooded, never answered. */
-    ofpbuf_clear(&ofpacts);
-    match_init_catchall(&m);
-    match_set_dl_type(&m, htons(ETH_TYPE_ARP));
-    match_set_nw_dst(&m, ip);
-    match_set_reg(&m, REG_SRC_IP, ntohl(ip));
-    put_goto(&ofpacts, HT_L2);
-    add_flow(p, owner, HT_HOLDER_ARP, 100, &m, &ofpacts);
-
-    /* Delivery by IP to the holder (whatever destination MAC the sender
-     * used), or a counted drop when there is none. */
-    ofpbuf_clear(&ofpacts);
-    match_init_catchall(&m);
-    match_vpc(&m, &sv);
-    match_set_dl_type(&m, htons(ETH_TYPE_IP));
-    match_set_nw_dst(&m, ip);
-    if (holder) {
-        put_set_mac(&ofpacts, MFF_ETH_DST, holder_pv.mac);
-        put_output(&ofpacts, holder_pv.ofport);
-        add_arp_responder(p, owner, &sv, ip, holder_pv.mac);
-    }
-    add_flow(p, owner, HT_L3, 100, &m, &ofpacts);
-
-    ovs_be32 eip = eip_usable(p, havip->eip, &havip->header_);
-    if (eip) {
-        add_eip_flows(p, owner, &sv, eip, ip);
-    }
-    ofpbuf_uninit(&ofpacts);
+    havip_recipe_destroy(&r);
 }
 
 /* Computes every flow of 'p->rows' into 'p->flows'. */

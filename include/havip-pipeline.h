@@ -17,7 +17,10 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include "havip-addr.h"
 #include "openvswitch/hmap.h"
+#include "openvswitch/types.h"
+#include "packets.h"
 #include "openvswitch/types.h"
 #include "openvswitch/uuid.h"
 
@@ -70,6 +73,51 @@ struct havip_pipeline {
     const struct hmap *holder_overrides;   /* May be NULL. */
     struct hflow_table *flows;             /* Output. */
 };
+
+/* What one row's flows depend on, parsed and checked.  Flows are a pure
+ * function of a recipe (havip_recipe_emit()): two equal recipes give equal
+ * flows, so a controller may keep recipes instead of flows and compare
+ * them to find what changed. */
+enum havip_recipe_type {
+    HAVIP_RECIPE_FIXED,         /* The pipeline's fixed flows. */
+    HAVIP_RECIPE_SUBNET,
+    HAVIP_RECIPE_PORT,
+    HAVIP_RECIPE_HAVIP,
+};
+
+struct havip_recipe {
+    struct uuid owner;          /* Row (zero for the fixed flows). */
+    enum havip_recipe_type type;
+    bool learn;                 /* HAVIP: options:learn. */
+    ofp_port_t ofport;          /* PORT: its port; HAVIP: the holder's, or
+                                 * OFPP_NONE. */
+    ofp_port_t uplink;          /* FIXED, and with an EIP: the uplink. */
+    uint32_t subnet_key;
+    uint64_t vpc_key;
+    struct havip_cidr cidr;     /* The subnet's. */
+    ovs_be32 gateway_ip;
+    ovs_be32 ip;                /* PORT or HAVIP. */
+    ovs_be32 eip;               /* Bound EIP, or 0. */
+    struct eth_addr gateway_mac;
+    struct eth_addr mac;        /* PORT: its MAC; HAVIP: the holder's. */
+    struct eth_addr ext_gw_mac; /* Region's, or all-zeros. */
+    size_t n_ofports;
+    ofp_port_t *ofports;        /* SUBNET: its local ports; HAVIP: its
+                                 * associated local ports. */
+};
+
+void havip_recipe_fixed(const struct havip_pipeline *, struct havip_recipe *);
+bool havip_recipe_subnet(const struct havip_pipeline *,
+                         const struct nbrec_subnet *, struct havip_recipe *);
+bool havip_recipe_port(const struct havip_pipeline *,
+                       const struct nbrec_port *, struct havip_recipe *);
+bool havip_recipe_havip(const struct havip_pipeline *,
+                        const struct nbrec_havip *, struct havip_recipe *);
+void havip_recipe_emit(const struct havip_recipe *, struct hflow_table *);
+bool havip_recipe_equal(const struct havip_recipe *,
+                        const struct havip_recipe *);
+void havip_recipe_clone(struct havip_recipe *, const struct havip_recipe *);
+void havip_recipe_destroy(struct havip_recipe *);
 
 void havip_pipeline_fixed(const struct havip_pipeline *);
 void havip_pipeline_subnet(const struct havip_pipeline *,

@@ -481,6 +481,44 @@ test_holder_override_and_learn_option(void)
     teardown();
 }
 
+/* Equal inputs give equal recipes; a holder change changes only that
+ * HAVIP's recipe; a recipe's flows are the row's flows. */
+static void
+test_recipes(void)
+{
+    struct havip_recipe a, b, c;
+
+    setup();
+    compute();
+    CU_ASSERT_TRUE(havip_recipe_havip(&pipeline, h1, &a));
+    CU_ASSERT_TRUE(havip_recipe_havip(&pipeline, h1, &b));
+    CU_ASSERT_TRUE(havip_recipe_equal(&a, &b));
+    havip_recipe_clone(&c, &a);
+    CU_ASSERT_TRUE(havip_recipe_equal(&a, &c));
+    havip_recipe_destroy(&b);
+
+    h1->holder = p2;
+    CU_ASSERT_TRUE(havip_recipe_havip(&pipeline, h1, &b));
+    CU_ASSERT_FALSE(havip_recipe_equal(&a, &b));
+
+    struct hflow_table t;
+    hflow_table_init(&t);
+    havip_recipe_emit(&a, &t);
+    CU_ASSERT_EQUAL(hflow_table_count(&t), owner_count(&h1->header_.uuid));
+    hflow_table_destroy(&t);
+
+    /* A port on another chassis has no recipe. */
+    simap_find_and_delete(&ofports, "p3");
+    struct havip_recipe d;
+    CU_ASSERT_FALSE(havip_recipe_port(&pipeline, p3, &d));
+    havip_recipe_destroy(&d);
+
+    havip_recipe_destroy(&a);
+    havip_recipe_destroy(&b);
+    havip_recipe_destroy(&c);
+    teardown();
+}
+
 static void
 test_conflict_counted(void)
 {
@@ -522,6 +560,7 @@ unit_pipeline_register(void)
     CU_add_test(suite, "OpenFlow 1.5 round trip", test_openflow_round_trip);
     CU_add_test(suite, "flows per binding", test_flows_per_binding);
     CU_add_test(suite, "conflicts counted", test_conflict_counted);
+    CU_add_test(suite, "recipes", test_recipes);
     CU_add_test(suite, "learned holder, options:learn",
                 test_holder_override_and_learn_option);
 }
