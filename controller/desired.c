@@ -12,6 +12,8 @@
 #include "coverage.h"
 #include "havip-flow-table.h"
 #include "holders.h"
+#include "ofctrl.h"
+#include "openvswitch/ofp-flow.h"
 #include "havip-pipeline.h"
 #include "havip-rules.h"
 #include "openvswitch/dynamic-string.h"
@@ -31,13 +33,20 @@ COVERAGE_DEFINE(desired_incremental);
 COVERAGE_DEFINE(binding_refused);
 COVERAGE_DEFINE(flow_conflict);
 
+/* A recipe in 'installed' or 'pending'. */
+struct recipe_node {
+    struct hmap_node node;      /* By uuid_hash(&owner). */
+    struct uuid owner;
+    bool present;               /* In 'pending': false means "no flows". */
+    struct havip_recipe r;      /* Valid if 'present'. */
+};
+
 struct desired {
-    struct hflow_table flows;
+    struct hmap installed;      /* Recipes given to ofctrl, by owner. */
+    struct hmap pending;        /* Changes not given yet, by owner. */
     struct havip_nb_rows rows;  /* Valid until a row is added or deleted,
                                  * which forces a recompute. */
     struct havip_verdicts verdicts;
-    struct uuidset dirty;       /* Owners recomputed since last clear. */
-    bool full_dirty;            /* Everything recomputed since then. */
     bool need_recompute;        /* Next run recomputes everything. */
     long long int dirty_since;  /* time_usec() of the first change not yet
                                  * handed to ofctrl, or 0. */
@@ -58,22 +67,88 @@ desired_create(struct holders *holders)
     struct desired *d = xzalloc(sizeof *d);
 
     d->holders = holders;
-    hflow_table_init(&d->flows);
+    hmap_init(&d->installed);
+    hmap_init(&d->pending);
     havip_verdicts_init(&d->verdicts);
-    uuidset_init(&d->dirty);
     d->need_recompute = true;
     return d;
+}
+
+static void
+recipe_node_destroy(struct recipe_node *rn)
+{
+    if (rn->present) {
+        havip_recipe_destroy(&rn->r);
+    }
+    free(rn);
+}
+
+static void
+recipes_clear(struct hmap *recipes)
+{
+    struct recipe_node *rn;
+
+    HMAP_FOR_EACH_POP (rn, node, recipes) {
+        recipe_node_destroy(rn);
+    }
 }
 
 void
 desired_destroy(struct desired *d)
 {
     if (d) {
-        hflow_table_destroy(&d->flows);
+        recipes_clear(&d->installed);
+        hmap_destroy(&d->installed);
+        recipes_clear(&d->pending);
+        hmap_destroy(&d->pending);
         havip_nb_rows_destroy(&d->rows);
         havip_verdicts_destroy(&d->verdicts);
-        uuidset_destroy(&d->dirty);
         free(d);
+    }
+}
+
+static struct recipe_node *
+recipe_find(const struct hmap *recipes, const struct uuid *owner)
+{
+    struct recipe_node *rn;
+
+    HMAP_FOR_EACH_WITH_HASH (rn, node, uuid_hash(owner), recipes) {
+        if (uuid_equals(&rn->owner, owner)) {
+            return rn;
+        }
+    }
+    return NULL;
+}
+
+/* Records that 'owner' should now have the flows of 'r' (moved into the
+ * desired state; the caller must not destroy it), or none if 'r' is NULL.
+ * Nothing is recorded when that is what ofctrl already has. */
+static void
+stage(struct desired *d, const struct uuid *owner, struct havip_recipe *r)
+{
+    struct recipe_node *old = recipe_find(&d->installed, owner);
+    struct recipe_node *pending = recipe_find(&d->pending, owner);
+
+    if (pending) {
+        hmap_remove(&d->pending, &pending->node);
+        recipe_node_destroy(pending);
+    }
+    if (r ? old && havip_recipe_equal(&old->r, r) : !old) {
+        if (r) {
+            havip_recipe_destroy(r);
+        }
+        return;
+    }
+
+    struct recipe_node *rn = xmalloc(sizeof *rn);
+    rn->owner = *owner;
+    rn->present = r != NULL;
+    if (r) {
+        rn->r = *r;
+    }
+    hmap_insert(&d->pending, &rn->node, uuid_hash(owner));
+    if (!d->dirty_since) {
+        d->dirty_since = time_usec();
     }
 }
 
@@ -99,6 +174,15 @@ log_new_violations(const struct havip_verdicts *old,
     }
 }
 
+/* stage() for a row seen in a full recompute. */
+static void
+stage_row(struct desired *d, struct uuidset *seen, const struct uuid *owner,
+          struct havip_recipe *r)
+{
+    uuidset_insert(seen, owner);
+    stage(d, owner, r);
+}
+
 static void
 recompute(struct desired *d, const struct ovsdb_idl *nb_idl)
 {
@@ -116,29 +200,49 @@ recompute(struct desired *d, const struct ovsdb_idl *nb_idl)
     havip_verdicts_destroy(&old);
     holders_reindex(d->holders, nb_idl, &d->rows, d->local);
 
-    uint64_t conflicts = d->flows.n_conflicts;
-    hflow_table_clear(&d->flows);
+    /* Every row's recipe; only those that differ from what ofctrl has
+     * become pending, so an unchanged row costs no flow at all. */
+    const struct havip_nb_rows *rows = &d->rows;
     struct havip_pipeline p = {
-        .local = d->local, .rows = &d->rows, .verdicts = &d->verdicts,
+        .local = d->local, .rows = rows, .verdicts = &d->verdicts,
         .holder_overrides = holders_overrides(d->holders),
-        .flows = &d->flows,
     };
-    havip_pipeline_compute_all(&p);
-    if (d->flows.n_conflicts != conflicts) {
-        static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(1, 5);
-        COVERAGE_INC(flow_conflict);
-        VLOG_WARN_RL(&rl, "%s", d->flows.last_conflict);
+    struct uuidset seen = UUIDSET_INITIALIZER(&seen);
+    struct havip_recipe r;
+
+    havip_recipe_fixed(&p, &r);
+    uuidset_insert(&seen, &r.owner);
+    stage(d, &r.owner, &r);
+    for (size_t i = 0; i < rows->n_subnets; i++) {
+        const struct uuid *owner = &rows->subnets[i]->header_.uuid;
+        bool has = havip_recipe_subnet(&p, rows->subnets[i], &r);
+        stage_row(d, &seen, owner, has ? &r : NULL);
+    }
+    for (size_t i = 0; i < rows->n_ports; i++) {
+        const struct uuid *owner = &rows->ports[i]->header_.uuid;
+        bool has = havip_recipe_port(&p, rows->ports[i], &r);
+        stage_row(d, &seen, owner, has ? &r : NULL);
+    }
+    for (size_t i = 0; i < rows->n_havips; i++) {
+        const struct uuid *owner = &rows->havips[i]->header_.uuid;
+        bool has = havip_recipe_havip(&p, rows->havips[i], &r);
+        stage_row(d, &seen, owner, has ? &r : NULL);
     }
 
-    d->full_dirty = true;
-    d->need_recompute = false;
-    if (!d->dirty_since) {
-        d->dirty_since = start * 1000;
+    /* Rows that are gone lose their flows. */
+    struct recipe_node *rn;
+    HMAP_FOR_EACH (rn, node, &d->installed) {
+        if (!uuidset_contains(&seen, &rn->owner)) {
+            stage(d, &rn->owner, NULL);
+        }
     }
+    uuidset_destroy(&seen);
+
+    d->need_recompute = false;
     d->n_recomputes++;
     d->last_recompute_msec = time_msec() - start;
-    VLOG_DBG("recomputed %"PRIuSIZE" flows in %lld ms",
-             hflow_table_count(&d->flows), d->last_recompute_msec);
+    VLOG_DBG("recomputed in %lld ms, %"PRIuSIZE" rows changed",
+             d->last_recompute_msec, hmap_count(&d->pending));
 }
 
 /* Returns true if the tracked changes to 'havip' are only to columns that
@@ -230,17 +334,13 @@ recompute_havip(struct desired *d, const struct nbrec_havip *havip)
     }
     havip_verdicts_destroy(&found);
 
-    hflow_table_remove_owner(&d->flows, uuid);
     struct havip_pipeline p = {
         .local = d->local, .rows = &d->rows, .verdicts = &d->verdicts,
         .holder_overrides = holders_overrides(d->holders),
-        .flows = &d->flows,
     };
-    havip_pipeline_havip(&p, havip);
-    uuidset_insert(&d->dirty, uuid);
-    if (!d->dirty_since) {
-        d->dirty_since = time_usec();
-    }
+    struct havip_recipe r;
+    bool has = havip_recipe_havip(&p, havip, &r);
+    stage(d, uuid, has ? &r : NULL);
 }
 
 /* Brings the desired flows up to date with 'nb_idl' (whose change tracking
@@ -294,21 +394,7 @@ desired_rows(const struct desired *d)
     return &d->rows;
 }
 
-const struct hflow_table *
-desired_flows(const struct desired *d)
-{
-    return &d->flows;
-}
-
-/* Returns the owners whose flows changed since desired_clear_dirty(), or
- * NULL if everything was recomputed (compare all flows). */
-const struct uuidset *
-desired_dirty(const struct desired *d)
-{
-    return d->full_dirty ? NULL : &d->dirty;
-}
-
-/* Returns when the oldest change not yet handed to ofctrl was computed
+/* Returns when the oldest change not yet given to ofctrl was computed
  * (time_usec()), or 0. */
 long long int
 desired_dirty_since(const struct desired *d)
@@ -319,21 +405,132 @@ desired_dirty_since(const struct desired *d)
 bool
 desired_has_changes(const struct desired *d)
 {
-    return d->full_dirty || !uuidset_is_empty(&d->dirty);
+    return !hmap_is_empty(&d->pending);
 }
 
-void
-desired_clear_dirty(struct desired *d)
+/* Adds the flows of every recipe ofctrl has, with the pending changes
+ * applied, to 'flows'. */
+static void
+emit_all(const struct desired *d, struct hflow_table *flows)
 {
-    uuidset_clear(&d->dirty);
-    d->full_dirty = false;
+    const struct recipe_node *rn;
+
+    HMAP_FOR_EACH (rn, node, &d->installed) {
+        if (!recipe_find(&d->pending, &rn->owner)) {
+            havip_recipe_emit(&rn->r, flows);
+        }
+    }
+    HMAP_FOR_EACH (rn, node, &d->pending) {
+        if (rn->present) {
+            havip_recipe_emit(&rn->r, flows);
+        }
+    }
+}
+
+/* Sends the flow mods that turn 'owner''s flows from 'old' into 'new'
+ * (either may be NULL: no flows). */
+static void
+push_owner(struct ofctrl *oc, const struct havip_recipe *old,
+           const struct havip_recipe *new)
+{
+    struct hflow_table a, b;
+    const struct hflow *f;
+
+    hflow_table_init(&a);
+    hflow_table_init(&b);
+    if (old) {
+        havip_recipe_emit(old, &a);
+    }
+    if (new) {
+        havip_recipe_emit(new, &b);
+    }
+    HMAP_FOR_EACH (f, node, &b.flows) {
+        const struct hflow *g = hflow_table_find(&a, f->table_id,
+                                                 f->priority, &f->match);
+        if (!g) {
+            ofctrl_flow_mod(oc, f, OFPFC_ADD);
+        } else if (g->cookie != f->cookie
+                   || !hflow_actions_equal(g, f->ofpacts, f->ofpacts_len)) {
+            ofctrl_flow_mod(oc, f, OFPFC_MODIFY_STRICT);
+        }
+    }
+    HMAP_FOR_EACH (f, node, &a.flows) {
+        if (!hflow_table_find(&b, f->table_id, f->priority, &f->match)) {
+            ofctrl_flow_mod(oc, f, OFPFC_DELETE_STRICT);
+        }
+    }
+    hflow_table_destroy(&a);
+    hflow_table_destroy(&b);
+}
+
+/* Moves the pending changes into 'installed'. */
+static void
+apply_pending(struct desired *d)
+{
+    struct recipe_node *rn;
+
+    HMAP_FOR_EACH_POP (rn, node, &d->pending) {
+        struct recipe_node *old = recipe_find(&d->installed, &rn->owner);
+        if (old) {
+            hmap_remove(&d->installed, &old->node);
+            recipe_node_destroy(old);
+        }
+        if (rn->present) {
+            hmap_insert(&d->installed, &rn->node, uuid_hash(&rn->owner));
+        } else {
+            recipe_node_destroy(rn);
+        }
+    }
     d->dirty_since = 0;
+}
+
+/* Gives ofctrl what changed (or, after it (re)connected, everything to
+ * compare with the switch's flows), tagged with 'nb_cfg'.  Does nothing
+ * while ofctrl cannot take it; the changes wait. */
+void
+desired_push(struct desired *d, struct ofctrl *oc, int64_t nb_cfg)
+{
+    if (!ofctrl_can_put(oc)) {
+        return;
+    }
+
+    long long int trigger = d->dirty_since;
+    if (ofctrl_needs_full_sync(oc)) {
+        struct hflow_table want;
+
+        hflow_table_init(&want);
+        emit_all(d, &want);
+        if (want.n_conflicts) {
+            static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(1, 5);
+            COVERAGE_INC(flow_conflict);
+            VLOG_WARN_RL(&rl, "%"PRIu64" flows claimed twice, e.g. %s",
+                         want.n_conflicts, want.last_conflict);
+        }
+        ofctrl_sync_full(oc, &want, nb_cfg, trigger);
+        hflow_table_destroy(&want);
+        apply_pending(d);
+        return;
+    }
+
+    ofctrl_begin(oc);
+    struct recipe_node *rn;
+    HMAP_FOR_EACH (rn, node, &d->pending) {
+        struct recipe_node *old = recipe_find(&d->installed, &rn->owner);
+        push_owner(oc, old ? &old->r : NULL, rn->present ? &rn->r : NULL);
+    }
+    ofctrl_commit(oc, nb_cfg, trigger);
+    apply_pending(d);
 }
 
 void
 desired_format_flows(const struct desired *d, struct ds *s)
 {
-    hflow_table_format(&d->flows, s);
+    struct hflow_table flows;
+
+    hflow_table_init(&flows);
+    emit_all(d, &flows);
+    hflow_table_format(&flows, s);
+    hflow_table_destroy(&flows);
 }
 
 /* Appends a summary of each HAVIP (holder, EIP) and each refused row. */
@@ -342,12 +539,12 @@ desired_format_status(const struct desired *d, struct ds *s)
 {
     const struct havip_nb_rows *rows = &d->rows;
 
-    ds_put_format(s, "flows: %"PRIuSIZE", recomputes: %"PRIu64
-                  " (last %lld ms), incremental: %"PRIu64
-                  ", conflicts: %"PRIu64"\n",
-                  hflow_table_count(&d->flows), d->n_recomputes,
-                  d->last_recompute_msec, d->n_incremental,
-                  d->flows.n_conflicts);
+    ds_put_format(s, "rows with flows: %"PRIuSIZE" (pending: %"PRIuSIZE
+                  "), recomputes: %"PRIu64" (last %lld ms), "
+                  "incremental: %"PRIu64"\n",
+                  hmap_count(&d->installed), hmap_count(&d->pending),
+                  d->n_recomputes, d->last_recompute_msec,
+                  d->n_incremental);
     for (size_t i = 0; i < rows->n_havips; i++) {
         const struct nbrec_havip *h = rows->havips[i];
         const struct havip_violation *v;

@@ -14,9 +14,10 @@
  * A change to only HAVIP.holder or HAVIP.status (a failover) recomputes
  * just those HAVIPs' flows: O(1) per failover whatever the number of
  * bindings.  Anything else (a row added or deleted, an address, a binding,
- * a local port) recomputes everything and lets ofctrl compare all flows.
- * The owners whose flows were recomputed accumulate in a dirty set until
- * desired_take_dirty(). */
+ * a local port) recomputes every row's recipe; only rows whose recipe
+ * changed get new flows.  desired keeps recipes, not flows: flows are
+ * emitted from recipes when they are pushed (old and new recipe, diffed)
+ * and thrown away, so memory holds one small recipe per row. */
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -25,7 +26,7 @@ struct ds;
 struct havip_local;
 struct hflow_table;
 struct ovsdb_idl;
-struct uuidset;
+struct ofctrl;
 
 struct holders;
 struct nbrec_havip;
@@ -40,13 +41,11 @@ void desired_force_recompute(struct desired *);
 void desired_learn(struct desired *, const struct nbrec_havip *,
                    const struct nbrec_port *);
 
-const struct hflow_table *desired_flows(const struct desired *);
 struct havip_nb_rows;
 const struct havip_nb_rows *desired_rows(const struct desired *);
-const struct uuidset *desired_dirty(const struct desired *);
 bool desired_has_changes(const struct desired *);
 long long int desired_dirty_since(const struct desired *);
-void desired_clear_dirty(struct desired *);
+void desired_push(struct desired *, struct ofctrl *, int64_t nb_cfg);
 
 void desired_register_unixctl(struct desired *);
 void desired_format_flows(const struct desired *, struct ds *);

@@ -228,12 +228,7 @@ flows_run(struct flows *f, const struct ovsrec_bridge *br,
     free(target);
 
     learn_run(f->ofctrl, f->desired, f->holders);
-    if (ofctrl_can_put(f->ofctrl)) {
-        ofctrl_put(f->ofctrl, desired_flows(f->desired),
-                   desired_dirty(f->desired), nb_cfg,
-                   desired_dirty_since(f->desired));
-        desired_clear_dirty(f->desired);
-    }
+    desired_push(f->desired, f->ofctrl, nb_cfg);
 
     /* Learned holders reach the database after their flows. */
     if (!desired_has_changes(f->desired)) {

@@ -7,13 +7,17 @@
 /* The OpenFlow connection to the integration bridge.  See ofctrl.h.
  *
  * States: DISCONNECTED until rconn connects; DUMPING while the switch's
- * havip flows are read back into 'installed'; SYNCED afterwards.  In
- * SYNCED, ofctrl_put() sends the difference between the desired flows and
- * 'installed' in one bundle, then updates 'installed'.  Any error from the
- * switch sends us back to DUMPING, so the mirror never drifts. */
+ * havip flows are read back into 'dumped'; SYNCED afterwards.  The first
+ * push after a dump is ofctrl_sync_full(): everything wanted, compared with
+ * 'dumped', then 'dumped' is freed.  Later pushes are flow mods the caller
+ * computed (ofctrl_begin(), ofctrl_flow_mod(), ofctrl_commit()), sent as
+ * one bundle.  Any error from the switch sends us back to DUMPING, so what
+ * the caller believes installed never drifts from the switch. */
 
 #include <config.h>
 #include "ofctrl.h"
+
+#include <malloc.h>
 
 #include "byte-order.h"
 #include "coverage.h"
@@ -37,7 +41,6 @@
 #include "timeval.h"
 #include "unixctl.h"
 #include "util.h"
-#include "uuidset.h"
 
 VLOG_DEFINE_THIS_MODULE(ofctrl);
 
@@ -59,7 +62,7 @@ COVERAGE_DEFINE(ofctrl_packet_in_overflow);
 enum ofctrl_state {
     S_DISCONNECTED,
     S_DUMPING,                  /* Reading the switch's flows. */
-    S_SYNCED,                   /* 'installed' mirrors the switch. */
+    S_SYNCED,                   /* The switch's flows were read. */
 };
 
 /* A barrier in flight: when its reply arrives, 'nb_cfg' is installed. */
@@ -82,8 +85,14 @@ struct ofctrl {
     ovs_be32 dump_xid;          /* Flow stats request in DUMPING. */
     struct rconn_packet_counter *tx_counter;
 
-    struct hflow_table installed; /* What the switch has, as we know. */
-    bool full_diff;             /* Next put compares every flow. */
+    struct hflow_table dumped;  /* The switch's flows, read on connect and
+                                 * held until ofctrl_sync_full(). */
+    bool full_sync;             /* ofctrl_sync_full() is due. */
+    struct ofctrl_put_state {
+        bool open;              /* Between begin and commit. */
+        uint32_t bundle_id;
+        size_t n_mods;
+    } put;
     uint32_t next_bundle_id;
 
     struct ovs_list pending;    /* Contains "struct pending_barrier"s. */
@@ -101,7 +110,6 @@ struct ofctrl {
     uint64_t n_puts;
     uint64_t n_flow_mods;
     size_t last_put_mods;
-    long long int last_put_msec; /* Time spent building the last put. */
 };
 
 static void ofctrl_start_dump(struct ofctrl *);
@@ -113,7 +121,7 @@ ofctrl_create(void)
 
     oc->rconn = rconn_create(0, 8, 0, 1u << OFP15_VERSION);
     oc->tx_counter = rconn_packet_counter_create();
-    hflow_table_init(&oc->installed);
+    hflow_table_init(&oc->dumped);
     ovs_list_init(&oc->pending);
     ovs_list_init(&oc->packet_ins);
     oc->state = S_DISCONNECTED;
@@ -139,7 +147,7 @@ ofctrl_destroy(struct ofctrl *oc)
     if (oc) {
         rconn_destroy(oc->rconn);
         rconn_packet_counter_destroy(oc->tx_counter);
-        hflow_table_destroy(&oc->installed);
+        hflow_table_destroy(&oc->dumped);
         pending_clear(oc);
         struct ofpbuf *msg;
         LIST_FOR_EACH_POP (msg, list_node, &oc->packet_ins) {
@@ -173,13 +181,14 @@ ofctrl_start_dump(struct ofctrl *oc)
     struct ofpbuf *msg = ofputil_encode_flow_stats_request(
         &fsr, OFPUTIL_P_OF15_OXM);
     oc->dump_xid = ((struct ofp_header *) msg->data)->xid;
-    hflow_table_clear(&oc->installed);
+    hflow_table_clear(&oc->dumped);
     pending_clear(oc);
     oc->state = S_DUMPING;
+    oc->full_sync = false;
     ofctrl_send(oc, msg);
 }
 
-/* Adds the flows of one flow stats reply to 'installed'.  Returns true
+/* Adds the flows of one flow stats reply to 'dumped'.  Returns true
  * when it was the last reply. */
 static bool
 ofctrl_handle_dump_reply(struct ofctrl *oc, const struct ofp_header *oh)
@@ -203,11 +212,11 @@ ofctrl_handle_dump_reply(struct ofctrl *oc, const struct ofp_header *oh)
         }
         struct ofpbuf acts = ofpbuf_const_initializer(fs.ofpacts,
                                                       fs.ofpacts_len);
-        if (hflow_table_add(&oc->installed, &zero, fs.table_id,
+        if (hflow_table_add(&oc->dumped, &zero, fs.table_id,
                             fs.priority, &fs.match, &acts)) {
             struct minimatch mm;
             minimatch_init(&mm, &fs.match);
-            struct hflow *f = hflow_table_find(&oc->installed, fs.table_id,
+            struct hflow *f = hflow_table_find(&oc->dumped, fs.table_id,
                                                fs.priority, &mm);
             minimatch_destroy(&mm);
             if (f) {
@@ -334,9 +343,9 @@ ofctrl_recv(struct ofctrl *oc, const struct ofp_header *oh)
         if (oc->state == S_DUMPING && oh->xid == oc->dump_xid
             && ofctrl_handle_dump_reply(oc, oh)) {
             VLOG_INFO("switch has %"PRIuSIZE" havip flows",
-                      hflow_table_count(&oc->installed));
+                      hflow_table_count(&oc->dumped));
             oc->state = S_SYNCED;
-            oc->full_diff = true;
+            oc->full_sync = true;
             ofctrl_setup_learning(oc);
         }
         break;
@@ -471,39 +480,45 @@ flows_same(const struct hflow *a, const struct hflow *b)
     return same;
 }
 
-/* A put under construction. */
-struct put_ctx {
-    struct ofctrl *oc;
-    uint32_t bundle_id;
-    size_t n_mods;
-};
+/* Starts a set of changes: flow mods go into one atomic, ordered bundle,
+ * opened when the first one is sent. */
+void
+ofctrl_begin(struct ofctrl *oc)
+{
+    oc->put.open = true;
+    oc->put.bundle_id = oc->next_bundle_id++;
+    oc->put.n_mods = 0;
+}
 
-static void
-put_flow_mod(struct put_ctx *ctx, const struct hflow *f, uint16_t command)
+/* Sends 'f' with 'command' (OFPFC_ADD, OFPFC_MODIFY_STRICT or
+ * OFPFC_DELETE_STRICT) in the open bundle. */
+void
+ofctrl_flow_mod(struct ofctrl *oc, const struct hflow *f, uint16_t command)
 {
     struct ofputil_flow_mod fm;
 
+    ovs_assert(oc->put.open);
     hflow_to_flow_mod(f, command, &fm);
     struct ofpbuf *msg = ofputil_encode_flow_mod(&fm, OFPUTIL_P_OF15_OXM);
 
-    if (!ctx->n_mods) {
+    if (!oc->put.n_mods) {
         struct ofputil_bundle_ctrl_msg bc = {
-            .bundle_id = ctx->bundle_id,
+            .bundle_id = oc->put.bundle_id,
             .type = OFPBCT_OPEN_REQUEST,
             .flags = OFPBF_ATOMIC | OFPBF_ORDERED,
         };
-        ofctrl_send(ctx->oc, ofputil_encode_bundle_ctrl_request(
-                        OFP15_VERSION, &bc));
+        ofctrl_send(oc, ofputil_encode_bundle_ctrl_request(OFP15_VERSION,
+                                                           &bc));
     }
 
     struct ofputil_bundle_add_msg bam = {
-        .bundle_id = ctx->bundle_id,
+        .bundle_id = oc->put.bundle_id,
         .flags = OFPBF_ATOMIC | OFPBF_ORDERED,
         .msg = msg->data,
     };
-    ofctrl_send(ctx->oc, ofputil_encode_bundle_add(OFP15_VERSION, &bam));
+    ofctrl_send(oc, ofputil_encode_bundle_add(OFP15_VERSION, &bam));
     ofpbuf_delete(msg);
-    ctx->n_mods++;
+    oc->put.n_mods++;
 
     switch (command) {
     case OFPFC_ADD: COVERAGE_INC(ofctrl_flow_add); break;
@@ -513,117 +528,19 @@ put_flow_mod(struct put_ctx *ctx, const struct hflow *f, uint16_t command)
     }
 }
 
-/* Sends what the switch needs so that 'desired' flow 'f' is installed. */
-static void
-diff_desired(struct put_ctx *ctx, const struct hflow *f)
-{
-    const struct hflow *old = hflow_table_find(&ctx->oc->installed,
-                                               f->table_id, f->priority,
-                                               &f->match);
-    if (!old) {
-        put_flow_mod(ctx, f, OFPFC_ADD);
-    } else if (!flows_same(f, old)) {
-        put_flow_mod(ctx, f, OFPFC_MODIFY_STRICT);
-    } else {
-        COVERAGE_INC(ofctrl_reconciled_kept);
-    }
-}
-
-/* Deletes installed flow 'f' from the switch unless 'desired' has it. */
-static void
-diff_installed(struct put_ctx *ctx, const struct hflow_table *desired,
-               const struct hflow *f)
-{
-    if (!hflow_table_find(desired, f->table_id, f->priority, &f->match)) {
-        put_flow_mod(ctx, f, OFPFC_DELETE_STRICT);
-    }
-}
-
-static void
-copy_flow(struct hflow_table *dst, const struct hflow *f)
-{
-    struct match match;
-    struct ofpbuf ofpacts = ofpbuf_const_initializer(f->ofpacts,
-                                                     f->ofpacts_len);
-
-    minimatch_expand(&f->match, &match);
-    hflow_table_add(dst, &f->owner->uuid, f->table_id, f->priority, &match,
-                    &ofpacts);
-}
-
-static const struct hflow_owner *
-find_owner(const struct hflow_table *t, const struct uuid *uuid)
-{
-    const struct hflow_owner *o;
-
-    HMAP_FOR_EACH_WITH_HASH (o, node, uuid_hash(uuid), &t->owners) {
-        if (uuid_equals(&o->uuid, uuid)) {
-            return o;
-        }
-    }
-    return NULL;
-}
-
-/* Makes the switch's havip flows equal to 'desired' and marks 'nb_cfg' as
- * installed once the switch confirms.  If 'dirty' is nonnull and no full
- * comparison is due, only the flows of the owners in 'dirty' are compared:
- * the caller promises no other owner's flows changed. */
+/* Commits the bundle (if any flow mod was sent) and sends a barrier whose
+ * reply marks 'nb_cfg' installed.  'trigger_usec' is when the changes
+ * were computed, for ofctrl/latency. */
 void
-ofctrl_put(struct ofctrl *oc, const struct hflow_table *desired,
-           const struct uuidset *dirty, int64_t nb_cfg,
-           long long int trigger_usec)
+ofctrl_commit(struct ofctrl *oc, int64_t nb_cfg, long long int trigger_usec)
 {
-    long long int start = time_msec();
-    struct put_ctx ctx = { .oc = oc, .bundle_id = oc->next_bundle_id++ };
-    const struct hflow *f;
+    size_t n_mods = oc->put.n_mods;
 
-    if (!ofctrl_can_put(oc)) {
-        return;
-    }
-
-    if (oc->full_diff || !dirty) {
-        HMAP_FOR_EACH (f, node, &desired->flows) {
-            diff_desired(&ctx, f);
-        }
-        HMAP_FOR_EACH (f, node, &oc->installed.flows) {
-            diff_installed(&ctx, desired, f);
-        }
-        hflow_table_clear(&oc->installed);
-        HMAP_FOR_EACH (f, node, &desired->flows) {
-            copy_flow(&oc->installed, f);
-        }
-        oc->full_diff = false;
-    } else {
-        const struct uuidset_node *node;
-
-        UUIDSET_FOR_EACH (node, dirty) {
-            const struct hflow_owner *o = find_owner(desired, &node->uuid);
-            if (o) {
-                LIST_FOR_EACH (f, list_node, &o->flows) {
-                    diff_desired(&ctx, f);
-                }
-            }
-            o = find_owner(&oc->installed, &node->uuid);
-            if (o) {
-                LIST_FOR_EACH (f, list_node, &o->flows) {
-                    diff_installed(&ctx, desired, f);
-                }
-            }
-        }
-        UUIDSET_FOR_EACH (node, dirty) {
-            hflow_table_remove_owner(&oc->installed, &node->uuid);
-            const struct hflow_owner *o = find_owner(desired, &node->uuid);
-            if (o) {
-                LIST_FOR_EACH (f, list_node, &o->flows) {
-                    copy_flow(&oc->installed, f);
-                }
-            }
-        }
-    }
-
-    if (ctx.n_mods) {
+    ovs_assert(oc->put.open);
+    oc->put.open = false;
+    if (n_mods) {
         struct ofputil_bundle_ctrl_msg bc = {
-            .bundle_id = ctx.bundle_id,
+            .bundle_id = oc->put.bundle_id,
             .type = OFPBCT_COMMIT_REQUEST,
             .flags = OFPBF_ATOMIC | OFPBF_ORDERED,
         };
@@ -631,22 +548,66 @@ ofctrl_put(struct ofctrl *oc, const struct hflow_table *desired,
                                                            &bc));
         COVERAGE_INC(ofctrl_bundle);
     }
-    if (ctx.n_mods || nb_cfg != oc->put_cfg) {
+    if (n_mods || nb_cfg != oc->put_cfg) {
         struct ofpbuf *barrier = ofputil_encode_barrier_request(
             OFP15_VERSION);
         struct pending_barrier *pb = xmalloc(sizeof *pb);
 
         pb->xid = ((struct ofp_header *) barrier->data)->xid;
         pb->nb_cfg = nb_cfg;
-        pb->trigger_usec = ctx.n_mods ? trigger_usec : 0;
+        pb->trigger_usec = n_mods ? trigger_usec : 0;
         ovs_list_push_back(&oc->pending, &pb->list_node);
         ofctrl_send(oc, barrier);
     }
     oc->put_cfg = nb_cfg;
     oc->n_puts++;
-    oc->n_flow_mods += ctx.n_mods;
-    oc->last_put_mods = ctx.n_mods;
-    oc->last_put_msec = time_msec() - start;
+    oc->n_flow_mods += n_mods;
+    oc->last_put_mods = n_mods;
+}
+
+/* Returns true if the switch's flows were just read (after a connection
+ * or an error) and ofctrl_sync_full() must compare them with everything
+ * havip wants. */
+bool
+ofctrl_needs_full_sync(const struct ofctrl *oc)
+{
+    return oc->state == S_SYNCED && oc->full_sync;
+}
+
+/* Makes the switch's havip flows equal to 'want', sending only the
+ * difference from what it has: unchanged flows keep their counters. */
+void
+ofctrl_sync_full(struct ofctrl *oc, const struct hflow_table *want,
+                 int64_t nb_cfg, long long int trigger_usec)
+{
+    const struct hflow *f;
+
+    ofctrl_begin(oc);
+    HMAP_FOR_EACH (f, node, &want->flows) {
+        const struct hflow *old = hflow_table_find(&oc->dumped, f->table_id,
+                                                   f->priority, &f->match);
+        if (!old) {
+            ofctrl_flow_mod(oc, f, OFPFC_ADD);
+        } else if (!flows_same(f, old)) {
+            ofctrl_flow_mod(oc, f, OFPFC_MODIFY_STRICT);
+        } else {
+            COVERAGE_INC(ofctrl_reconciled_kept);
+        }
+    }
+    HMAP_FOR_EACH (f, node, &oc->dumped.flows) {
+        if (!hflow_table_find(want, f->table_id, f->priority, &f->match)) {
+            ofctrl_flow_mod(oc, f, OFPFC_DELETE_STRICT);
+        }
+    }
+    ofctrl_commit(oc, nb_cfg, trigger_usec);
+    VLOG_INFO("synchronised with the switch: %"PRIuSIZE" flows wanted, "
+              "%"PRIuSIZE" changed", hflow_table_count(want),
+              oc->last_put_mods);
+    hflow_table_clear(&oc->dumped);
+    oc->full_sync = false;
+#ifdef __GLIBC__
+    malloc_trim(0);
+#endif
 }
 
 void
@@ -660,12 +621,10 @@ ofctrl_format(const struct ofctrl *oc, struct ds *s)
 
     ds_put_format(s, "switch %s: %s\n", oc->target ? oc->target : "(none)",
                   states[oc->state]);
-    ds_put_format(s, "installed flows: %"PRIuSIZE"\n",
-                  hflow_table_count(&oc->installed));
     ds_put_format(s, "installed nb_cfg: %"PRId64"\n", oc->installed_cfg);
     ds_put_format(s, "pushes: %"PRIu64", flow mods: %"PRIu64
-                  " (last: %"PRIuSIZE" in %lld ms)\n", oc->n_puts,
-                  oc->n_flow_mods, oc->last_put_mods, oc->last_put_msec);
+                  " (last: %"PRIuSIZE")\n", oc->n_puts, oc->n_flow_mods,
+                  oc->last_put_mods);
 }
 
 static void

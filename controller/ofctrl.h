@@ -21,10 +21,10 @@
 #include <stdint.h>
 
 struct ds;
+struct hflow;
 struct hflow_table;
 struct ofpbuf;
 struct ofctrl;
-struct uuidset;
 
 struct ofctrl *ofctrl_create(void);
 void ofctrl_destroy(struct ofctrl *);
@@ -34,9 +34,13 @@ void ofctrl_wait(struct ofctrl *);
 struct ofpbuf *ofctrl_pop_packet_in(struct ofctrl *);
 
 bool ofctrl_can_put(const struct ofctrl *);
-void ofctrl_put(struct ofctrl *, const struct hflow_table *desired,
-                const struct uuidset *dirty, int64_t nb_cfg,
-                long long int trigger_usec);
+bool ofctrl_needs_full_sync(const struct ofctrl *);
+void ofctrl_sync_full(struct ofctrl *, const struct hflow_table *want,
+                      int64_t nb_cfg, long long int trigger_usec);
+void ofctrl_begin(struct ofctrl *);
+void ofctrl_flow_mod(struct ofctrl *, const struct hflow *, uint16_t command);
+void ofctrl_commit(struct ofctrl *, int64_t nb_cfg,
+                   long long int trigger_usec);
 int64_t ofctrl_installed_cfg(const struct ofctrl *);
 bool ofctrl_is_synced(const struct ofctrl *);
 bool ofctrl_is_idle(const struct ofctrl *);
