@@ -42,7 +42,10 @@ havip_run_nb_server() {
 
 # havip_start_ovs [DATAPATH_TYPE]: ovsdb-server with conf.db, ovs-vswitchd
 # (--enable-dummy, so dummy and userspace datapaths both work) and the
-# integration bridge br-int of DATAPATH_TYPE (default "dummy").
+# integration bridge br-int of DATAPATH_TYPE (default "dummy").  With
+# HAVIP_OVS_NETNS set, ovs-vswitchd runs in that network namespace: the
+# userspace datapath makes kernel tap devices named "ovs-netdev" and after
+# each bridge, which two runs in one namespace would fight over.
 havip_start_ovs() {
     dp=${1:-dummy}
     rm -f "$HAVIP_RUNDIR/conf.db"
@@ -54,6 +57,7 @@ havip_start_ovs() {
         -- set Open_vSwitch . external_ids:system-id=${HAVIP_CHASSIS:-hv1} \
         -- set Open_vSwitch . \
            external_ids:havip-remote="$HAVIP_NB_DB" || return 1
+    ${HAVIP_OVS_NETNS:+ip netns exec "$HAVIP_OVS_NETNS"} \
     ovs-vswitchd --detach --no-chdir --pidfile --log-file \
         --enable-dummy --disable-system -vconsole:off || return 1
     ovs-vsctl --timeout=10 -- --may-exist add-br br-int \
@@ -96,10 +100,32 @@ havip_kill() {
     kill -KILL "$pid" 2>/dev/null || true
 }
 
-# havip_stop_all: stops every daemon whose pidfile is in HAVIP_RUNDIR.
+# havip_netns_purge PREFIX: deletes every network namespace whose name
+# starts with PREFIX, first killing, by pid, the processes left in it (a
+# namespace's veths go with it).  PREFIX is a run directory's own
+# (havip-topology.sh), so nothing else is touched.
+havip_netns_purge() {
+    [ -n "$1" ] || return 0
+    for havip_ns in $(ip netns list 2>/dev/null | awk '{ print $1 }'); do
+        case $havip_ns in "$1"*) ;; *) continue ;; esac
+        for havip_pid in $(ip netns pids "$havip_ns" 2>/dev/null); do
+            kill -KILL "$havip_pid" 2>/dev/null || true
+        done
+        ip netns delete "$havip_ns" 2>/dev/null || true
+    done
+    return 0
+}
+
+# havip_stop_all: stops every daemon whose pidfile is in HAVIP_RUNDIR, and
+# removes the network namespaces of a topology built there
+# (havip-topology.sh), if any.
 havip_stop_all() {
     for f in "$HAVIP_RUNDIR"/*.pid; do
         [ -e "$f" ] && havip_kill "$f"
     done
+    if [ -f "$HAVIP_RUNDIR/netns.prefix" ]; then
+        havip_netns_purge "$(cat "$HAVIP_RUNDIR/netns.prefix")"
+        rm -f "$HAVIP_RUNDIR/netns.prefix"
+    fi
     return 0
 }
