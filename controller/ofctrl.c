@@ -574,6 +574,25 @@ ofctrl_needs_full_sync(const struct ofctrl *oc)
     return oc->state == S_SYNCED && oc->full_sync;
 }
 
+/* Logs (at debug level) a change a synchronisation makes. */
+static void
+log_sync(const char *what, const struct hflow *f, const struct hflow *old)
+{
+    if (VLOG_IS_DBG_ENABLED()) {
+        struct ds s = DS_EMPTY_INITIALIZER;
+
+        hflow_format(f, &s);
+        if (old) {
+            ds_put_format(&s, " (cookie %#"PRIx64", was cookie %#"PRIx64
+                          ", ", f->cookie, old->cookie);
+            hflow_format(old, &s);
+            ds_put_char(&s, ')');
+        }
+        VLOG_DBG("reconcile: %s %s", what, ds_cstr(&s));
+        ds_destroy(&s);
+    }
+}
+
 /* Makes the switch's havip flows equal to 'want', sending only the
  * difference from what it has: unchanged flows keep their counters. */
 void
@@ -587,8 +606,10 @@ ofctrl_sync_full(struct ofctrl *oc, const struct hflow_table *want,
         const struct hflow *old = hflow_table_find(&oc->dumped, f->table_id,
                                                    f->priority, &f->match);
         if (!old) {
+            log_sync("adding", f, NULL);
             ofctrl_flow_mod(oc, f, OFPFC_ADD);
         } else if (!flows_same(f, old)) {
+            log_sync("changing", f, old);
             ofctrl_flow_mod(oc, f, OFPFC_MODIFY_STRICT);
         } else {
             COVERAGE_INC(ofctrl_reconciled_kept);
@@ -596,6 +617,7 @@ ofctrl_sync_full(struct ofctrl *oc, const struct hflow_table *want,
     }
     HMAP_FOR_EACH (f, node, &oc->dumped.flows) {
         if (!hflow_table_find(want, f->table_id, f->priority, &f->match)) {
+            log_sync("deleting", f, NULL);
             ofctrl_flow_mod(oc, f, OFPFC_DELETE_STRICT);
         }
     }

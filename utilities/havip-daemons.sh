@@ -66,12 +66,14 @@ havip_start_ovs() {
 }
 
 # havip_start_controller [ARGS]: the controller, daemonized, on conf.db.
+# HAVIP_CONTROLLER_OPTS adds options (e.g. -vofctrl:file:dbg).
 havip_start_controller() {
     havip-controller --detach --no-chdir \
         --pidfile="$HAVIP_RUNDIR/havip-controller.pid" \
         --log-file="$HAVIP_RUNDIR/havip-controller.log" \
         --unixctl="$HAVIP_RUNDIR/havip-controller.ctl" \
-        -vconsole:off "$@" "unix:$HAVIP_RUNDIR/db.sock"
+        -vconsole:off ${HAVIP_CONTROLLER_OPTS:-} "$@" \
+        "unix:$HAVIP_RUNDIR/db.sock"
 }
 
 # havip_alive PID: true if process PID is running.  A zombie counts as gone:
