@@ -71,6 +71,7 @@ struct pending_barrier {
     ovs_be32 xid;
     int64_t nb_cfg;
     long long int trigger_usec; /* When its changes were computed, or 0. */
+    long long int sent_usec;    /* When the barrier was sent. */
 };
 
 /* Latencies from a change computed to the switch's barrier reply, for the
@@ -102,9 +103,14 @@ struct ofctrl {
     int64_t put_cfg;            /* nb_cfg of the latest put. */
     int64_t installed_cfg;      /* nb_cfg acked by a barrier. */
 
-    /* Change-to-ack latencies (microseconds), a ring. */
-    long long int latency[LATENCY_SAMPLES];
-    size_t n_latency;           /* Samples taken, ever. */
+    /* Latencies (microseconds), rings of the last LATENCY_SAMPLES:
+     * change computed to barrier reply; change computed to bundle sent
+     * (havip's own share); barrier round trip with no change (the
+     * switch's floor). */
+    struct latency_ring {
+        long long int v[LATENCY_SAMPLES];
+        size_t n;               /* Samples taken, ever. */
+    } total, compute, idle_rtt;
 
     /* Statistics for ofctrl_format(). */
     uint64_t n_puts;
@@ -229,6 +235,12 @@ ofctrl_handle_dump_reply(struct ofctrl *oc, const struct ofp_header *oh)
 }
 
 static void
+latency_add(struct latency_ring *ring, long long int usec)
+{
+    ring->v[ring->n++ % LATENCY_SAMPLES] = usec;
+}
+
+static void
 ofctrl_handle_barrier_reply(struct ofctrl *oc, const struct ofp_header *oh)
 {
     struct pending_barrier *pb;
@@ -251,8 +263,11 @@ ofctrl_handle_barrier_reply(struct ofctrl *oc, const struct ofp_header *oh)
 
         oc->installed_cfg = first->nb_cfg;
         if (first->trigger_usec) {
-            oc->latency[oc->n_latency++ % LATENCY_SAMPLES]
-                = time_usec() - first->trigger_usec;
+            latency_add(&oc->total, time_usec() - first->trigger_usec);
+            latency_add(&oc->compute,
+                        first->sent_usec - first->trigger_usec);
+        } else {
+            latency_add(&oc->idle_rtt, time_usec() - first->sent_usec);
         }
         free(first);
         if (last) {
@@ -556,6 +571,7 @@ ofctrl_commit(struct ofctrl *oc, int64_t nb_cfg, long long int trigger_usec)
         pb->xid = ((struct ofp_header *) barrier->data)->xid;
         pb->nb_cfg = nb_cfg;
         pb->trigger_usec = n_mods ? trigger_usec : 0;
+        pb->sent_usec = time_usec();
         ovs_list_push_back(&oc->pending, &pb->list_node);
         ofctrl_send(oc, barrier);
     }
@@ -668,8 +684,29 @@ compare_llong(const void *a_, const void *b_)
     return *a < *b ? -1 : *a > *b;
 }
 
-/* "ofctrl/latency [reset]": time from a change computed (a database
- * update or a learned holder) to the switch confirming its flows. */
+/* Appends "WHAT: n, p50, p90, p99, max" for 'ring' to 's'. */
+static void
+latency_format(struct ds *s, const char *what,
+               const struct latency_ring *ring)
+{
+    size_t n = MIN(ring->n, LATENCY_SAMPLES);
+    long long int *v = xmemdup(ring->v, MAX(n, 1) * sizeof *v);
+
+    qsort(v, n, sizeof *v, compare_llong);
+    ds_put_format(s, "%s: %"PRIuSIZE" samples", what, n);
+    if (n) {
+        ds_put_format(s, ", p50 %.3f ms, p90 %.3f ms, p99 %.3f ms, "
+                      "max %.3f ms", v[n / 2] / 1000.0,
+                      v[n * 9 / 10] / 1000.0, v[n * 99 / 100] / 1000.0,
+                      v[n - 1] / 1000.0);
+    }
+    ds_put_char(s, '\n');
+    free(v);
+}
+
+/* "ofctrl/latency [reset]": from a change computed (a database update or
+ * a learned holder) to the switch confirming its flows, the share before
+ * the bundle leaves havip, and the switch's bare barrier round trip. */
 static void
 ofctrl_unixctl_latency(struct unixctl_conn *conn, int argc,
                        const char *argv[], void *oc_)
@@ -677,27 +714,17 @@ ofctrl_unixctl_latency(struct unixctl_conn *conn, int argc,
     struct ofctrl *oc = oc_;
 
     if (argc > 1 && !strcmp(argv[1], "reset")) {
-        oc->n_latency = 0;
+        oc->total.n = oc->compute.n = oc->idle_rtt.n = 0;
         unixctl_command_reply(conn, NULL);
         return;
     }
 
-    size_t n = MIN(oc->n_latency, LATENCY_SAMPLES);
-    long long int *v = xmemdup(oc->latency, MAX(n, 1) * sizeof *v);
     struct ds s = DS_EMPTY_INITIALIZER;
-
-    qsort(v, n, sizeof *v, compare_llong);
-    ds_put_format(&s, "pushes: %"PRIuSIZE, n);
-    if (n) {
-        ds_put_format(&s, ", p50: %.3f ms, p90: %.3f ms, p99: %.3f ms, "
-                      "max: %.3f ms", v[n / 2] / 1000.0,
-                      v[n * 9 / 10] / 1000.0, v[n * 99 / 100] / 1000.0,
-                      v[n - 1] / 1000.0);
-    }
-    ds_put_char(&s, '\n');
+    latency_format(&s, "change to switch ack", &oc->total);
+    latency_format(&s, "change to bundle sent", &oc->compute);
+    latency_format(&s, "barrier round trip, no change", &oc->idle_rtt);
     unixctl_command_reply(conn, ds_cstr(&s));
     ds_destroy(&s);
-    free(v);
 }
 
 /* Registers "ofctrl/show" (the switch connection and what was pushed) and
