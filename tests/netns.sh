@@ -21,6 +21,7 @@ ctl() {
 # topology (holder HOLDER, default vm1) and the controller, all installed.
 netns_setup() {
     need_root
+    unshare --net true 2>/dev/null || skip "cannot create network namespaces"
     command -v ethtool >/dev/null 2>&1 ||
         skip "needs ethtool (TCP through the userspace datapath on veths)"
     check havip_topo_host
@@ -69,6 +70,12 @@ ip_in_receives() {
 dnat_packets() {
     ovs-ofctl -O OpenFlow15 dump-flows br-int "table=5,ip,nw_dst=$EIP" |
         sed -n 's/.*n_packets=\([0-9]*\),.*/\1/p'
+}
+
+# dnat_age: the EIP's DNAT flow's duration, in whole seconds.
+dnat_age() {
+    ovs-ofctl -O OpenFlow15 dump-flows br-int "table=5,ip,nw_dst=$EIP" |
+        sed -n 's/.*duration=\([0-9]*\)[.s].*/\1/p'
 }
 
 test_netns_eip_inbound() {
@@ -146,7 +153,9 @@ test_netns_restart_under_traffic() {
     ping_pid=$!
     on_exit "kill $ping_pid 2>/dev/null || true"
     wait_until '[ "$(dnat_packets)" -ge 20 ]'
+    wait_until '[ "$(dnat_age)" -ge 1 ]'
     n1=$(dnat_packets)
+    age1=$(dnat_age)
     check havip_kill "$HAVIP_RUNDIR/havip-controller.pid" KILL
     check havip_start_controller
     check havip-nbctl $WAIT sync
@@ -157,6 +166,8 @@ test_netns_restart_under_traffic() {
         fail "flow mods after restart: $(cat oc.txt)"
     n2=$(dnat_packets)
     [ "$n2" -ge "$n1" ] || fail "DNAT flow counter reset: $n1 then $n2"
+    [ "$(dnat_age)" -ge "$age1" ] ||
+        fail "DNAT flow re-added: duration $age1 s then $(dnat_age) s"
     wait_until "! havip_alive $ping_pid" 30
     cat "$TESTDIR/ping.out" >&2
     grep -q '^200 packets transmitted, 200 received,' "$TESTDIR/ping.out" ||
