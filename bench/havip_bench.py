@@ -39,9 +39,10 @@ class HavipBench:
     def __init__(self, n, opts):
         self.n = n
         self.opts = opts
-        self.shape = shape_mod.Shape(n, opts["pairs"])
+        self.shape = shape_mod.Shape(n, opts["pairs"], opts["subnets"])
         self.run = lib.Run("havip-%d" % n, opts["profile"])
-        self.res = {"n": n, "pairs": opts["pairs"]}
+        self.res = {"n": n, "pairs": opts["pairs"],
+                    "subnets": self.shape.subnets}
         self.nb_cfg = 0
 
     # Set-up.
@@ -67,6 +68,15 @@ class HavipBench:
         return self.run.cmd(["ovs-appctl", "-t",
                              self.run.path("havip-controller.ctl")]
                             + list(args))
+
+    def ctl_ok(self, *args):
+        """Runs a controller unixctl command; False if it fails (e.g. the
+        controller does not have it)."""
+        try:
+            self.ctl(*args)
+            return True
+        except RuntimeError:
+            return False
 
     def bump(self):
         """Returns the operation that sets NB_Global.nb_cfg to the next
@@ -207,7 +217,8 @@ class HavipBench:
             pkts.append((src, "eth(src=%s,dst=%s),eth_type(0x0800),"
                          "ipv4(src=%s,dst=198.51.100.7,proto=6,tos=0,"
                          "ttl=64,frag=no),tcp(src=80,dst=40000)"
-                         % (mac, s.gateway_mac(i), s.havip_ip(k))))
+                         % (mac, s.gateway_mac(s.subnet_of(i)),
+                            s.havip_ip(k))))
         return pkts
 
     def inbound_packet(self, k):
@@ -324,7 +335,10 @@ class HavipBench:
         cpu0 = lib.cpu_seconds(self.pid)
         profile = self.opts["profile"] and lib.Profiler(
             self.run, "failover", [self.pid, self.vswitchd_pid])
+        has_latency = self.ctl_ok("ofctrl/latency", "reset")
         lat, _ = self.failover_db(count)
+        if has_latency:
+            fo["ofctrl_latency"] = parse_latency(self.ctl("ofctrl/latency"))
         if profile:
             profile.stop()
         fo["set_holder"] = lib.summary_ms(lat)
@@ -334,7 +348,11 @@ class HavipBench:
             fo["set_holder"]["p50_ms"], fo["sync_baseline"]["p50_ms"])
         fo["ofctrl_show"] = self.ctl("ofctrl/show").strip()
         fo["controller_trace"] = self.failover_traced(count)
+        has_latency = self.ctl_ok("ofctrl/latency", "reset")
         fo["garp"] = self.failover_garp(count)
+        if has_latency and "status" not in fo["garp"]:
+            fo["garp"]["ofctrl_latency"] = parse_latency(
+                self.ctl("ofctrl/latency"))
         if self.opts["nbctl_changes"]:
             fo["nbctl"] = self.failover_nbctl(self.opts["nbctl_changes"])
         self.res["failover"] = fo
@@ -455,6 +473,21 @@ class HavipBench:
         finally:
             self.run.stop()
         return self.res
+
+
+def parse_latency(text):
+    """'ofctrl/latency' output ("WHAT: N samples, p50 X ms, p90 ...") as
+    {WHAT: {"n": N, "p50_ms": X, ...}}."""
+    out = {}
+    for line in text.splitlines():
+        m = re.match(r"(.+?): (\d+) samples(.*)", line.strip())
+        if not m:
+            continue
+        d = {"n": int(m.group(2))}
+        for key, val in re.findall(r"(p\d+|max) ([\d.]+) ms", m.group(3)):
+            d[key + "_ms"] = float(val)
+        out[m.group(1)] = d
+    return out
 
 
 # Controller debug-log parsing.

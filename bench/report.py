@@ -117,6 +117,11 @@ def havip_rows(t, res):
               None if not sy.get("p99_ms") else sh["p99_ms"] / sy["p99_ms"],
               "<= 10 ms at 100k",
               sh.get("p99_ms") <= 10 if n >= 100000 else None)
+        ol = fo.get("ofctrl_latency", {})
+        for what, d in sorted(ol.items()):
+            if d.get("n"):
+                t.add("  ofctrl/latency %s, p50/p99 (ms)" % what, n,
+                      "%.2f / %.2f" % (d["p50_ms"], d["p99_ms"]))
         ct = fo.get("controller_trace", {})
         if ct.get("total"):
             t.add("  controller: NB update -> Chassis ack, p50/p99 (ms)", n,
@@ -145,6 +150,37 @@ def havip_rows(t, res):
             if line.startswith("pushes:"):
                 t.add("  ofctrl/show after failovers", n,
                       line.split("(", 1)[-1].rstrip(")"))
+    # OVN alone.
+    for n, o in sorted(ovn.items()):
+        if o.get("error"):
+            t.add("OVN", n, o["error"][:60])
+        oc = o.get("converge", {})
+        if oc:
+            t.add("OVN: NB commit -> hv_cfg (s)", n, oc.get("total_s"))
+        h = o.get("holders", {})
+        if h:
+            t.add("OVN: bind all holders (SB) -> hv_cfg (s)", n,
+                  h.get("synced_s"))
+        f = o.get("flows", {})
+        if f:
+            t.add("OVN: flows per binding (all flows / N)", n,
+                  f.get("total_per_binding"), spec="%.1f")
+        m = o.get("memory", {})
+        if m:
+            t.add("OVN: ovn-controller RSS per binding (bytes)", n,
+                  m.get("controller_per_binding_bytes"), spec="%.0f")
+        c = o.get("change", {})
+        if c.get("flows"):
+            t.add("OVN: GARP -> routed trace reaches new holder p50/p99 (ms)",
+                  n, "%.0f / %.0f" % (c["flows"]["p50_ms"],
+                                      c["flows"]["p99_ms"]))
+        elif c.get("status"):
+            t.add("OVN: GARP change", n, c["status"][:60])
+    s = slope(list(ovn.values()),
+              lambda x: x.get("flows", {}).get("total"))
+    if s is not None:
+        t.add("OVN: flows per binding (slope, two largest N)", "", s,
+              spec="%.1f")
     # havip / OVN.
     for n, o in sorted(ovn.items()):
         x = by_n(hv).get(n)

@@ -1,23 +1,24 @@
 # bench/shape.py: the benchmark topology, as operators deploy it.
 #
-# PAIRS pairs of local VM ports (an LVS or HAProxy pair each), every pair in
-# its own /21 subnet of one VPC in one region; N HAVIPs spread evenly over
-# the pairs (HAVIP k belongs to pair k % PAIRS), each associated with both
-# ports of its pair, held by one of them and bound to its own EIP.  One
-# uplink port faces the public network; the region has an external gateway
-# MAC.
+# PAIRS pairs of local VM ports (an LVS or HAProxy pair each) spread over
+# SUBNETS subnets (default 10, so 100 pairs each) of one VPC in one region;
+# N HAVIPs spread evenly over the pairs (HAVIP k belongs to pair k % PAIRS),
+# each associated with both ports of its pair, held by one of them and
+# bound to its own EIP.  One uplink port faces the public network; the
+# region has an external gateway MAC.
 #
-# Addresses: pair i's subnet is 10.0.0.0 + i * 2048 / 21, gateway .1, the
-# ports .11 and .12, the HAVIPs from .16 up (2,000 per pair at most); EIPs
-# are 100.64.0.0/10 + k + 1 (4M at most).
+# Addresses: subnet s is 10.0.0.0 + s * 2^18 /14 (16 subnets at most),
+# gateway .0.1; pair j of a subnet has the ports at offsets 16 + 2j and
+# 17 + 2j; the HAVIPs from offset 1024 up; EIPs are 100.64.0.0/10 + k + 1.
 
 import ipaddress
 
 from ovsdb import named, oset
 
 SUBNET_BASE = int(ipaddress.IPv4Address("10.0.0.0"))
-SUBNET_SIZE = 2048
-SUBNET_PREFIX = 21
+SUBNET_SIZE = 1 << 18
+SUBNET_PREFIX = 14
+HAVIP_OFFSET = 1024
 EIP_BASE = int(ipaddress.IPv4Address("100.64.0.0"))
 EXT_GW_MAC = "0a:ff:00:00:00:01"
 UPLINK = "pub"
@@ -28,39 +29,51 @@ def ip(n):
 
 
 class Shape:
-    def __init__(self, n, pairs=1000):
+    def __init__(self, n, pairs=1000, subnets=10):
         self.n = n
         self.pairs = pairs
+        self.subnets = min(subnets, pairs)
+        self.pps = -(-pairs // self.subnets)      # Pairs per subnet.
         per_pair = -(-n // pairs)
-        if per_pair > SUBNET_SIZE - 32:
-            raise ValueError("too many HAVIPs per pair: %d" % per_pair)
+        if self.subnets > 16 or 16 + 2 * self.pps > HAVIP_OFFSET:
+            raise ValueError("too many subnets or pairs per subnet")
+        if HAVIP_OFFSET + per_pair * self.pps >= SUBNET_SIZE - 1:
+            raise ValueError("too many HAVIPs per subnet")
         if n >= (1 << 22) - 2:
             raise ValueError("too many EIPs: %d" % n)
 
-    # Pair i: its subnet and ports.
-    def subnet_name(self, i):
-        return "s%d" % i
+    # Subnet s.
+    def subnet_of(self, i):
+        return i // self.pps
 
-    def subnet_base(self, i):
-        return SUBNET_BASE + i * SUBNET_SIZE
+    def subnet_name(self, s):
+        return "s%d" % s
 
-    def cidr(self, i):
-        return "%s/%d" % (ip(self.subnet_base(i)), SUBNET_PREFIX)
+    def subnet_base(self, s):
+        return SUBNET_BASE + s * SUBNET_SIZE
 
-    def gateway_ip(self, i):
-        return ip(self.subnet_base(i) + 1)
+    def cidr(self, s):
+        return "%s/%d" % (ip(self.subnet_base(s)), SUBNET_PREFIX)
 
-    def gateway_mac(self, i):
-        return "0a:fe:00:00:%02x:%02x" % (i >> 8, i & 255)
+    def gateway_ip(self, s):
+        return ip(self.subnet_base(s) + 1)
 
+    def gateway_mac(self, s):
+        return "0a:fe:00:00:00:%02x" % s
+
+    # Pair i: its ports.
     def port_name(self, i, side):
         return "p%d%s" % (i, "ab"[side])
 
     def port_mac(self, i, side):
         return "0a:00:00:%02x:%02x:%02x" % (i >> 8, i & 255, 0x0b + side)
 
+    def port_offset(self, i, side):
+        return 16 + 2 * (i % self.pps) + side
+
     def port_ip(self, i, side):
-        return ip(self.subnet_base(i) + 11 + side)
+        return ip(self.subnet_base(self.subnet_of(i))
+                  + self.port_offset(i, side))
 
     def port_ofport(self, i, side):
         return 2 * i + side + 1
@@ -76,7 +89,9 @@ class Shape:
         return "hv%d" % k
 
     def havip_ip(self, k):
-        return ip(self.subnet_base(k % self.pairs) + 16 + k // self.pairs)
+        i = k % self.pairs
+        return ip(self.subnet_base(self.subnet_of(i)) + HAVIP_OFFSET
+                  + (k // self.pairs) * self.pps + i % self.pps)
 
     def holder_side(self, k):
         return (k // self.pairs) & 1
@@ -96,18 +111,20 @@ class Shape:
                 "row": {"name": "r1", "external_gateway_mac": EXT_GW_MAC}},
                {"op": "insert", "table": "VPC", "uuid-name": "v",
                 "row": {"name": "vpc1", "region": named("r")}}]
-        for i in range(self.pairs):
+        for sn in range(self.subnets):
             ops.append({"op": "insert", "table": "Subnet",
-                        "uuid-name": "s%d" % i,
-                        "row": {"name": self.subnet_name(i),
-                                "vpc": named("v"), "cidr": self.cidr(i),
-                                "gateway_ip": self.gateway_ip(i),
-                                "gateway_mac": self.gateway_mac(i)}})
+                        "uuid-name": "s%d" % sn,
+                        "row": {"name": self.subnet_name(sn),
+                                "vpc": named("v"), "cidr": self.cidr(sn),
+                                "gateway_ip": self.gateway_ip(sn),
+                                "gateway_mac": self.gateway_mac(sn)}})
+        for i in range(self.pairs):
             for side in (0, 1):
                 ops.append({"op": "insert", "table": "Port",
                             "uuid-name": "p%d_%d" % (i, side),
                             "row": {"name": self.port_name(i, side),
-                                    "subnet": named("s%d" % i),
+                                    "subnet": named(
+                                        "s%d" % self.subnet_of(i)),
                                     "mac": self.port_mac(i, side),
                                     "ip": self.port_ip(i, side)}})
         for k in range(self.n):
@@ -118,7 +135,8 @@ class Shape:
                                 "ip": self.eip_ip(k), "region": named("r")}})
             ops.append({"op": "insert", "table": "HAVIP",
                         "row": {"name": self.havip_name(k),
-                                "subnet": named("s%d" % i),
+                                "subnet": named(
+                                    "s%d" % self.subnet_of(i)),
                                 "ip": self.havip_ip(k),
                                 "ports": oset([named("p%d_0" % i),
                                                named("p%d_1" % i)]),
@@ -130,9 +148,9 @@ class Shape:
                         "row": {"nb_cfg": nb_cfg}})
         return ops
 
-    def vsctl_ports_args(self, bridge="br-int"):
-        """ovs-vsctl arguments that add every VM port and the uplink to
-        'bridge' as dummy interfaces, in one transaction."""
+    def vsctl_ports_args(self, bridge="br-int", uplink=True):
+        """ovs-vsctl arguments that add every VM port and, if 'uplink', the
+        uplink to 'bridge' as dummy interfaces, in one transaction."""
         args = []
         for i in range(self.pairs):
             for side in (0, 1):
@@ -141,6 +159,8 @@ class Shape:
                          "--", "set", "Interface", name, "type=dummy",
                          "ofport_request=%d" % self.port_ofport(i, side),
                          "external_ids:iface-id=%s" % name]
+        if not uplink:
+            return args
         args += ["--", "add-port", bridge, UPLINK,
                  "--", "set", "Interface", UPLINK, "type=dummy",
                  "ofport_request=%d" % self.uplink_ofport()]
