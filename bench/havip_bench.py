@@ -111,11 +111,13 @@ class HavipBench:
         total = t.elapsed()
         if profile:
             profile.stop()
+        show = self.ctl("ofctrl/show").strip()
         self.res["converge"] = {
             "commit_s": commit, "total_s": total,
             "controller_cpu_s": lib.cpu_seconds(self.pid) - cpu0[self.pid],
             "vswitchd_cpu_s": (lib.cpu_seconds(self.vswitchd_pid)
                                - cpu0[self.vswitchd_pid]),
+            "ofctrl_show": show,
         }
         log("havip N=%d: converged in %.2f s (commit %.2f s)"
             % (self.n, total, commit))
@@ -331,7 +333,11 @@ class HavipBench:
         self.ctl("vlog/set", "file:info")
         # Warm up: the first change after a large load may be slower.
         self.failover_db(5)
+        has_latency = self.ctl_ok("ofctrl/latency", "reset")
         fo["sync_baseline"] = lib.summary_ms(self.failover_sync(count))
+        if has_latency:
+            fo["sync_baseline"]["ofctrl_latency"] = parse_latency(
+                self.ctl("ofctrl/latency"))
         cpu0 = lib.cpu_seconds(self.pid)
         profile = self.opts["profile"] and lib.Profiler(
             self.run, "failover", [self.pid, self.vswitchd_pid])

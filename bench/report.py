@@ -148,8 +148,7 @@ def havip_rows(t, res):
         ofs = fo.get("ofctrl_show", "")
         for line in ofs.splitlines():
             if line.startswith("pushes:"):
-                t.add("  ofctrl/show after failovers", n,
-                      line.split("(", 1)[-1].rstrip(")"))
+                t.add("  ofctrl/show after failovers", n, line)
     # OVN alone.
     for n, o in sorted(ovn.items()):
         if o.get("error"):
