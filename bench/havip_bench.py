@@ -5,8 +5,10 @@
 # uplink, and havip-controller.  Figures (DESIGN.md section 8):
 #
 #   converge   one raw OVSDB transaction inserting the whole topology (and
-#              bumping NB_Global.nb_cfg) until Chassis.nb_cfg says its flows
-#              are installed (the controller acks after the barrier reply);
+#              bumping NB_Global.nb_cfg), or BENCH_LOAD_BATCH bindings per
+#              transaction, until Chassis.nb_cfg says its flows are
+#              installed (the controller acks after the barrier reply): from
+#              the first request sent, and from the last commit's reply;
 #              baseline: 'ovs-ofctl --bundle replace-flows' of exactly the
 #              flows havip installed into a fresh bridge of the same switch.
 #   flows      flows per binding: flows whose cookie names a HAVIP or EIP
@@ -99,13 +101,30 @@ class HavipBench:
 
     # 1. Convergence.
 
+    def load(self):
+        """Loads the topology, in one transaction or in batches of
+        BENCH_LOAD_BATCH bindings, bumping nb_cfg in the last.  Returns the
+        number of transactions."""
+        batch = self.opts["load_batch"]
+        if not batch or batch >= self.n:
+            self.nb.transact(NB, self.shape.havip_nb_ops() + [self.bump()])
+            return 1
+        gen = self.shape.havip_nb_batches(batch)
+        batches = [next(gen)]
+        result = self.nb.transact(NB, batches[0])
+        batches = [gen.send(result)] + list(gen)
+        for i, ops in enumerate(batches):
+            if i == len(batches) - 1:
+                ops = ops + [self.bump()]
+            self.nb.transact(NB, ops)
+        return 1 + len(batches)
+
     def converge(self):
-        ops = self.shape.havip_nb_ops()
         cpu0 = {p: lib.cpu_seconds(p) for p in (self.pid, self.vswitchd_pid)}
         profile = self.opts["profile"] and lib.Profiler(
             self.run, "converge", [self.pid, self.vswitchd_pid])
         t = lib.Timer()
-        self.nb.transact(NB, ops + [self.bump()])
+        n_txns = self.load()
         commit = t.elapsed()
         self.wait_ack(timeout_s=3600)
         total = t.elapsed()
@@ -113,7 +132,8 @@ class HavipBench:
             profile.stop()
         show = self.ctl("ofctrl/show").strip()
         self.res["converge"] = {
-            "commit_s": commit, "total_s": total,
+            "commit_s": commit, "total_s": total, "transactions": n_txns,
+            "after_commit_s": total - commit,
             "controller_cpu_s": lib.cpu_seconds(self.pid) - cpu0[self.pid],
             "vswitchd_cpu_s": (lib.cpu_seconds(self.vswitchd_pid)
                                - cpu0[self.vswitchd_pid]),
@@ -150,6 +170,7 @@ class HavipBench:
         c = self.res["converge"]
         c["baseline_s"] = elapsed
         c["ratio"] = lib.ratio(c["total_s"], elapsed)
+        c["after_commit_ratio"] = lib.ratio(c["after_commit_s"], elapsed)
         c["n_flows"] = len(self.flow_lines)
         if n_base != len(self.flow_lines):
             c["baseline_warning"] = ("fresh bridge got %d flows, br-int has %d"
@@ -258,6 +279,7 @@ class HavipBench:
         cpu = {k: (lib.cpu_seconds(p) - cpu0[k]) / elapsed * 100.0
                for k, p in pids.items()}
         sw.close()
+        self.res["memory"]["rss_after_idle_kb"] = lib.rss_kb(self.pid)
         self.res["idle"] = {
             "secs": elapsed, "packets_injected": sent,
             "cpu_percent": cpu,
@@ -301,8 +323,11 @@ class HavipBench:
         logf = self.run.path("havip-controller.log")
         for k in ks:
             new = self.other_port(k, holders[k])
+            # By UUID, as havip-nbctl writes once it has resolved the name
+            # (ovsdb-server scans the table for any other condition).
             op = {"op": "update", "table": "HAVIP",
-                  "where": [["name", "==", self.shape.havip_name(k)]],
+                  "where": [["_uuid", "==",
+                             ["uuid", self.havip_uuids[k]]]],
                   "row": {"holder": ["uuid", self.port_uuids[new]]}}
             off = os.path.getsize(logf) if traced else 0
             t = lib.Timer()
@@ -329,6 +354,9 @@ class HavipBench:
     def failover(self):
         count = self.opts["failovers"]
         self.port_uuids = self.uuids("Port")
+        by_name = self.uuids("HAVIP")
+        self.havip_uuids = {k: by_name[self.shape.havip_name(k)]
+                            for k in range(self.n)}
         fo = {}
         self.ctl("vlog/set", "file:info")
         # Warm up: the first change after a large load may be slower.

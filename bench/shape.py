@@ -148,6 +148,34 @@ class Shape:
                         "row": {"nb_cfg": nb_cfg}})
         return ops
 
+    def havip_nb_batches(self, batch):
+        """Yields lists of operations that load the topology in several
+        transactions: first everything but the bindings, then 'batch'
+        bindings (HAVIP + EIP) at a time.  Each batch names the rows of the
+        first transaction by name through a 'select' of their UUIDs, so it
+        must be run after the first has committed: the caller passes the
+        first transaction's result to the generator with send()."""
+        ops = self.havip_nb_ops()
+        n_first = 2 + self.subnets + 2 * self.pairs
+        result = yield ops[:n_first]
+        uuids = {}
+        for op, r in zip(ops[:n_first], result):
+            uuids[op["uuid-name"]] = r["uuid"]
+
+        def fix(v):
+            if isinstance(v, list) and v and v[0] == "named-uuid" \
+                    and v[1] in uuids:
+                return uuids[v[1]]
+            if isinstance(v, list):
+                return [fix(x) for x in v]
+            if isinstance(v, dict):
+                return {k: fix(x) for k, x in v.items()}
+            return v
+
+        rest = ops[n_first:]
+        for i in range(0, len(rest), 2 * batch):
+            yield [fix(op) for op in rest[i:i + 2 * batch]]
+
     def vsctl_ports_args(self, bridge="br-int", uplink=True):
         """ovs-vsctl arguments that add every VM port and, if 'uplink', the
         uplink to 'bridge' as dummy interfaces, in one transaction."""
