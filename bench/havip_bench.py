@@ -38,11 +38,11 @@ COOKIE_RE = re.compile(r"cookie=0x4856([0-9a-f]{4})([0-9a-f]{8})")
 
 
 class HavipBench:
-    def __init__(self, n, opts):
+    def __init__(self, n, opts, name=None):
         self.n = n
         self.opts = opts
         self.shape = shape_mod.Shape(n, opts["pairs"], opts["subnets"])
-        self.run = lib.Run("havip-%d" % n, opts["profile"])
+        self.run = lib.Run(name or "havip-%d" % n, opts["profile"])
         self.res = {"n": n, "pairs": opts["pairs"],
                     "subnets": self.shape.subnets}
         self.nb_cfg = 0
@@ -503,6 +503,18 @@ class HavipBench:
             self.flows_per_binding()
             self.memory()
             self.idle()
+            self.failover()
+        finally:
+            self.run.stop()
+        return self.res
+
+    def execute_failover_only(self):
+        """Load, converge and the failover figures only (the few-ports
+        control run)."""
+        try:
+            self.start()
+            self.converge()
+            self.res.pop("rss_empty_kb", None)
             self.failover()
         finally:
             self.run.stop()

@@ -184,15 +184,20 @@ class Timer:
 
 
 class Profiler:
-    """'perf record -g' of 'pids' until stop(); writes the report's top
-    symbols to WORKDIR/profile-<name>-<pid>.txt."""
+    """'perf record' of 'pids' until stop(); writes the report's top
+    symbols (self, then with children) to WORKDIR/profile-<name>-<pid>.txt.
+    """
 
     def __init__(self, run, name, pids):
         self.name = name
         self.procs = []
         for pid in pids:
             data = os.path.join(run.dir, "perf-%s-%d.data" % (name, pid))
-            p = subprocess.Popen(["perf", "record", "-q", "-g", "-F", "999",
+            # BENCH_PROFILE_CALLGRAPH=dwarf for call chains through code
+            # built without frame pointers (bigger, slower).
+            cg = os.environ.get("BENCH_PROFILE_CALLGRAPH", "fp")
+            p = subprocess.Popen(["perf", "record", "-q", "--call-graph", cg,
+                                  "-F", "499" if cg == "dwarf" else "999",
                                   "-o", data, "-p", str(pid)],
                                  stdout=subprocess.DEVNULL,
                                  stderr=subprocess.DEVNULL)
@@ -205,8 +210,10 @@ class Profiler:
             p.wait()
             out = os.path.join(WORKDIR, "profile-%s-%d.txt" % (self.name, pid))
             with open(out, "w") as f:
-                subprocess.run(["perf", "report", "-i", data, "--stdio",
-                                "--no-children", "--percent-limit", "1",
-                                "-g", "none", "--sort", "comm,dso,symbol"],
-                               stdout=f, stderr=subprocess.DEVNULL)
+                for children in ("--no-children", "--children"):
+                    f.flush()
+                    subprocess.run(["perf", "report", "-i", data, "--stdio",
+                                    children, "--percent-limit", "1",
+                                    "-g", "none", "--sort", "symbol"],
+                                   stdout=f, stderr=subprocess.DEVNULL)
             log("profile of %d written to %s" % (pid, out))

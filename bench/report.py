@@ -170,6 +170,27 @@ def havip_rows(t, res):
         for line in ofs.splitlines():
             if line.startswith("pushes:"):
                 t.add("  ofctrl/show after failovers", n, line)
+    # Control run with few ports.
+    x = res.get("havip_control")
+    if x and x.get("failover"):
+        n, fo = x["n"], x["failover"]
+        sh, sy = fo.get("set_holder", {}), fo.get("sync_baseline", {})
+        lbl = "[%d ports]" % (2 * x["pairs"])
+        t.add("%s failover: NB holder write -> acked, p50/p99 (ms)" % lbl,
+              n, "%.2f / %.2f" % (sh["p50_ms"], sh["p99_ms"]),
+              "nb_cfg-only", sy.get("p50_ms"), sh.get("ratio_to_sync"))
+        ack = fo.get("ofctrl_latency", {}).get("change to switch ack", {})
+        bare = sy.get("ofctrl_latency", {}).get(
+            "barrier round trip, no change", {})
+        if ack.get("n"):
+            t.add("%s in controller: change -> switch ack, p50 (ms)" % lbl,
+                  n, ack["p50_ms"], "bare barrier", bare.get("p50_ms"),
+                  ratio_(ack["p50_ms"], bare.get("p50_ms")))
+        g = fo.get("garp", {})
+        if g.get("flows"):
+            t.add("%s failover: GARP -> switch forwards, p50/p99 (ms)" % lbl,
+                  n, "%.2f / %.2f" % (g["flows"]["p50_ms"],
+                                      g["flows"]["p99_ms"]))
     # OVN alone.
     for n, o in sorted(ovn.items()):
         if o.get("error"):
