@@ -97,7 +97,7 @@ check: all
 	tests/run $(TESTS)
 
 sandbox: all
-	utilities/havip-sandbox
+	utilities/havip-sandbox --topology
 
 demo: all
 	utilities/havip-sandbox --demo

@@ -194,3 +194,341 @@ havip_topo_destroy() {
         havip_netns_purge "$(havip_topo_ns "$havip_t_name")"
     done
 }
+
+# keepalived: VRRP for the HAVIP in the VM namespaces.
+#
+#   havip_topo_keepalived_start NAME [PRIORITY]
+#                              writes $HAVIP_RUNDIR/keepalived-NAME.conf
+#                              (priority: default 150 for vm1, 100 for vm2)
+#                              and starts keepalived (VRRP only,
+#                              --dont-fork, in the background) in NAME's
+#                              namespace, pid in keepalived-NAME.pid, log
+#                              keepalived-NAME.log; returns once it is
+#                              BACKUP
+#   havip_topo_keepalived_stop NAME [SIGNAL]
+#                              stops it by pid and waits until it is gone
+#                              (SIGTERM: it sends a priority-0 advertisement
+#                              and drops the address, so the backup takes
+#                              over after its skew time)
+#   havip_topo_keepalived_crash NAME
+#                              as if NAME's VM died: keepalived is killed
+#                              without a word (SIGKILL) and the address
+#                              removed; the backup takes over after its
+#                              master-down interval
+#   havip_topo_keepalived_state NAME
+#                              prints MASTER, BACKUP, FAULT, INIT or STOPPED
+#   havip_topo_keepalived_master
+#                              prints the VM (vm1, vm2) that has the HAVIP
+#                              address, or nothing
+#   havip_topo_keepalived_detection_ms PRIORITY
+#   havip_topo_keepalived_skew_ms PRIORITY
+#                              a backup of PRIORITY's master-down interval
+#                              (3 x advert_int + skew) and skew time, in ms
+#
+# Both instances start as BACKUP with "nopreempt": the first one started
+# becomes master after its master-down interval, and an instance that comes
+# back stays backup until the master goes, so bringing one back never
+# causes a failover of its own.  VRRPv3 with one advertisement every
+# HAVIP_TOPO_ADVERT_INT seconds (keepalived 2.2.7 takes centiseconds);
+# virtual_ipaddress is the HAVIP as a /32 on eth0, so a new master sends
+# gratuitous ARPs for it, and repeats one every second
+# (vrrp_garp_master_refresh) so that a healed split brain converges.
+
+HAVIP_TOPO_ADVERT_INT=${HAVIP_TOPO_ADVERT_INT:-0.1}
+HAVIP_TOPO_VRID=100
+
+# havip_topo_priority NAME: NAME's default VRRP priority.
+havip_topo_priority() {
+    case $1 in vm1) echo 150 ;; *) echo 100 ;; esac
+}
+
+# havip_topo_keepalived_conf NAME PRIORITY: prints NAME's keepalived.conf.
+havip_topo_keepalived_conf() {
+    cat <<EOF
+# keepalived for havip's topology: $1 (written by havip-topology.sh).
+global_defs {
+    router_id havip-$1
+    vrrp_version 3
+    vrrp_garp_master_refresh 1
+}
+
+vrrp_instance hv1 {
+    state BACKUP
+    nopreempt
+    interface eth0
+    virtual_router_id $HAVIP_TOPO_VRID
+    priority $2
+    advert_int $HAVIP_TOPO_ADVERT_INT
+    virtual_ipaddress {
+        $HAVIP_TOPO_HAVIP/32 dev eth0
+    }
+}
+EOF
+}
+
+havip_topo_keepalived_start() {
+    havip_t_conf=$HAVIP_RUNDIR/keepalived-$1.conf
+    havip_t_pid=$HAVIP_RUNDIR/keepalived-$1.pid
+    havip_topo_keepalived_conf "$1" "${2:-$(havip_topo_priority "$1")}" \
+        > "$havip_t_conf" || return 1
+    rm -f "$havip_t_pid"
+    echo "--- havip_topo_keepalived_start $*" \
+        >> "$HAVIP_RUNDIR/keepalived-$1.log"
+    # Started from a subshell, so that it is no job of the caller's shell
+    # (which would report its death).
+    havip_t_bg=$( (ip netns exec "$(havip_topo_ns "$1")" keepalived \
+        --dont-fork --vrrp --log-console --log-detail --no-syslog \
+        --use-file="$havip_t_conf" --pid="$havip_t_pid" \
+        --vrrp_pid="$HAVIP_RUNDIR/keepalived-$1.vrrp-pid" \
+        --checkers_pid="$HAVIP_RUNDIR/keepalived-$1.checkers-pid" \
+        >> "$HAVIP_RUNDIR/keepalived-$1.log" 2>&1 </dev/null & echo $!) )
+    havip_t_i=0
+    until [ -s "$havip_t_pid" ] &&
+          [ "$(havip_topo_keepalived_state "$1")" != INIT ]; do
+        havip_alive $havip_t_bg && [ $havip_t_i -lt 200 ] || {
+            echo "keepalived in $1 did not start; see" \
+                 "$HAVIP_RUNDIR/keepalived-$1.log" >&2
+            return 1
+        }
+        havip_t_i=$((havip_t_i + 1))
+        sleep 0.05
+    done
+}
+
+havip_topo_keepalived_stop() {
+    havip_kill "$HAVIP_RUNDIR/keepalived-$1.pid" "${2:-TERM}"
+}
+
+havip_topo_keepalived_crash() {
+    # SIGSTOP first: keepalived's VRRP child must not see its parent die
+    # (it would stop cleanly, with a priority-0 advertisement).
+    havip_t_pids=$(cat "$HAVIP_RUNDIR/keepalived-$1.pid" \
+        "$HAVIP_RUNDIR/keepalived-$1.vrrp-pid" 2>/dev/null)
+    [ -n "$havip_t_pids" ] || return 1
+    havip_t_ns=$(havip_topo_ns "$1")
+    kill -STOP $havip_t_pids 2>/dev/null
+    ip -n "$havip_t_ns" addr del "$HAVIP_TOPO_HAVIP/32" dev eth0 2>/dev/null
+    kill -KILL $havip_t_pids 2>/dev/null
+    for havip_t_p in $havip_t_pids; do
+        havip_t_i=0
+        while havip_alive "$havip_t_p" && [ $havip_t_i -lt 200 ]; do
+            havip_t_i=$((havip_t_i + 1))
+            sleep 0.05
+        done
+    done
+    rm -f "$HAVIP_RUNDIR/keepalived-$1.pid" \
+        "$HAVIP_RUNDIR/keepalived-$1.vrrp-pid"
+}
+
+havip_topo_keepalived_state() {
+    havip_t_pid=$(cat "$HAVIP_RUNDIR/keepalived-$1.pid" 2>/dev/null)
+    if [ -z "$havip_t_pid" ] || ! havip_alive "$havip_t_pid"; then
+        echo STOPPED
+        return 0
+    fi
+    # The log of this run: what follows the last start marker.
+    awk '/^--- havip_topo_keepalived_start/ { s = "INIT" }
+         /Entering [A-Z]+ STATE/ {
+             for (i = 1; i < NF; i++) {
+                 if ($i == "Entering") { s = $(i + 1) }
+             }
+         }
+         END { print s == "" ? "INIT" : s }' \
+        "$HAVIP_RUNDIR/keepalived-$1.log"
+}
+
+havip_topo_keepalived_master() {
+    for havip_t_name in vm1 vm2; do
+        if ip -n "$(havip_topo_ns "$havip_t_name")" -o -4 addr show dev eth0 \
+                2>/dev/null | grep -q " $HAVIP_TOPO_HAVIP/32 "; then
+            echo "$havip_t_name"
+        fi
+    done
+}
+
+# VRRPv3 (RFC 5798): Skew_Time = ((256 - Priority) * Advert_Interval) / 256,
+# Master_Down_Interval = 3 * Advert_Interval + Skew_Time.
+havip_topo_keepalived_skew_ms() {
+    awk -v a="$HAVIP_TOPO_ADVERT_INT" -v p="$1" \
+        'BEGIN { printf "%d\n", (256 - p) * a * 1000 / 256 }'
+}
+
+havip_topo_keepalived_detection_ms() {
+    awk -v a="$HAVIP_TOPO_ADVERT_INT" -v p="$1" \
+        'BEGIN { printf "%d\n", 3 * a * 1000 + (256 - p) * a * 1000 / 256 }'
+}
+
+# Traffic: servers, clients, probes and GARPs.
+#
+#   havip_topo_serve NAME PORT [http]
+#                              a TCP server in NAME's namespace answering
+#                              each connection with "NAME <peer address>"
+#                              (as an HTTP/1.0 response with "http"); pid in
+#                              $HAVIP_RUNDIR/serve-NAME-PORT.pid
+#   havip_topo_ask NAME ADDR PORT [SOURCE]
+#                              connects from NAME to ADDR:PORT (from SOURCE)
+#                              and prints the answer; fails after
+#                              $HAVIP_TOPO_ASK_TIMEOUT (default 5) seconds
+#   havip_topo_probe_start NAME ADDR
+#                              pings ADDR from NAME every
+#                              HAVIP_TOPO_PROBE_INT (0.02) seconds, for at
+#                              most 60 s, into $HAVIP_RUNDIR/probe.out
+#   havip_topo_probe_replies   prints the echo replies received so far
+#   havip_topo_probe_stop      stops the probe and prints "OUTAGE LOST SENT":
+#                              the longest time without a reply less one
+#                              interval, in ms (0 when nothing was lost,
+#                              the probe interval is the resolution), and
+#                              the probes lost of those sent
+#   havip_topo_median FILE     prints the median of the numbers in FILE,
+#                              one a line
+#   havip_topo_garp NAME [reply]
+#                              3 gratuitous ARP requests (replies) for the
+#                              HAVIP from NAME's eth0 (Thomas Habets' arping)
+
+HAVIP_TOPO_PROBE_INT=${HAVIP_TOPO_PROBE_INT:-0.02}
+
+havip_topo_serve() {
+    havip_t_base=$HAVIP_RUNDIR/serve-$1-$2
+    if [ "${3:-}" = http ]; then
+        printf '%s\n' "printf 'HTTP/1.0 200 OK\\r\\n\\r\\n%s %s\\n' \\" \
+            "    $1 \"\$SOCAT_PEERADDR\"" > "$havip_t_base.sh"
+    else
+        printf '%s\n' "echo $1 \"\$SOCAT_PEERADDR\"" > "$havip_t_base.sh"
+    fi
+    (ip netns exec "$(havip_topo_ns "$1")" socat \
+        TCP-LISTEN:"$2",reuseaddr,fork SYSTEM:"sh $havip_t_base.sh" \
+        >> "$havip_t_base.log" 2>&1 </dev/null & echo $! > "$havip_t_base.pid")
+    havip_t_i=0
+    until havip_topo_exec "$1" ss -Hltn "sport = :$2" | grep -q .; do
+        havip_t_i=$((havip_t_i + 1))
+        [ $havip_t_i -lt 200 ] || return 1
+        sleep 0.05
+    done
+}
+
+havip_topo_ask() {
+    havip_t_to=${HAVIP_TOPO_ASK_TIMEOUT:-5}
+    havip_topo_exec "$1" timeout 10 socat -T5 - \
+        TCP:"$2:$3",connect-timeout=$havip_t_to${4:+,bind=$4} </dev/null
+}
+
+havip_topo_probe_start() {
+    rm -f "$HAVIP_RUNDIR/probe.out"
+    ip netns exec "$(havip_topo_ns "$1")" \
+        ping -D -n -i "$HAVIP_TOPO_PROBE_INT" -w 60 "$2" \
+        > "$HAVIP_RUNDIR/probe.out" 2>&1 &
+    echo $! > "$HAVIP_RUNDIR/probe.pid"
+}
+
+havip_topo_probe_replies() {
+    grep -c ' bytes from ' "$HAVIP_RUNDIR/probe.out" 2>/dev/null || true
+}
+
+havip_topo_probe_stop() {
+    havip_t_end=$(date +%s.%N)
+    havip_kill "$HAVIP_RUNDIR/probe.pid" INT
+    awk -v step="$HAVIP_TOPO_PROBE_INT" -v end="$havip_t_end" '
+        / bytes from / {
+            t = substr($1, 2, length($1) - 2)
+            for (i = 2; i <= NF; i++) {
+                if ($i ~ /^icmp_seq=/) { seq = substr($i, 10) + 0 }
+            }
+            if (n && t - last > gap) { gap = t - last }
+            if (!n) { first = seq }
+            last = t; lastseq = seq; n++
+        }
+        END {
+            if (!n) { print "-1 0 0"; exit }
+            if (end - last > gap) { gap = end - last }
+            ms = (gap - step) * 1000
+            printf "%d %d %d\n", ms < 0 ? 0 : ms + 0.5,
+                   lastseq - first + 1 - n, lastseq - first + 1
+        }' "$HAVIP_RUNDIR/probe.out"
+}
+
+havip_topo_median() {
+    sort -n "$1" | awk '{ v[NR] = $1 }
+        END {
+            if (NR % 2) { print v[(NR + 1) / 2] }
+            else if (NR) { print (v[NR / 2] + v[NR / 2 + 1]) / 2 }
+        }'
+}
+
+havip_topo_garp() {
+    havip_topo_exec "$1" arping -q -U ${2:+-P} -S "$HAVIP_TOPO_HAVIP" \
+        -i eth0 -c 3 -W 0.05 "$HAVIP_TOPO_HAVIP" >/dev/null 2>&1
+    return 0
+}
+
+# Failover.
+#
+#   havip_topo_wait SECONDS CMD...
+#                              runs CMD every 20 ms until it succeeds; fails
+#                              after SECONDS
+#   havip_topo_holder_is NAME  true if NAME has the HAVIP address (keepalived
+#                              master) and is hv1's holder in the database
+#   havip_topo_failover stop|crash
+#                              fails over from the master to the backup
+#                              (havip_topo_keepalived_stop or _crash) with a
+#                              probe from pub to the EIP running, waits
+#                              until the backup holds the HAVIP and answers,
+#                              brings the old master back as backup and
+#                              prints "FROM TO OUTAGE LOST SENT DETECTION"
+#                              (havip_topo_probe_stop; the new master's
+#                              master-down interval, in ms)
+
+havip_topo_wait() {
+    havip_t_n=$(awk -v s="$1" 'BEGIN { printf "%d\n", s * 50 }')
+    shift
+    havip_t_i=0
+    until "$@" >/dev/null 2>&1; do
+        havip_t_i=$((havip_t_i + 1))
+        [ $havip_t_i -lt "$havip_t_n" ] || return 1
+        sleep 0.02
+    done
+}
+
+havip_topo_holder_is() {
+    [ "$(havip_topo_keepalived_master)" = "$1" ] &&
+        [ "$(havip-nbctl havip-get-holder hv1)" = "$1" ]
+}
+
+# havip_topo_probe_more N: true once the probe has N replies.
+havip_topo_probe_more() {
+    [ "$(havip_topo_probe_replies)" -ge "$1" ]
+}
+
+havip_topo_failover() {
+    havip_t_from=$(havip_topo_keepalived_master)
+    case $havip_t_from in
+        vm1) havip_t_to=vm2 ;;
+        vm2) havip_t_to=vm1 ;;
+        *) echo "havip_topo_failover: no master" >&2; return 1 ;;
+    esac
+    [ "$(havip_topo_keepalived_state "$havip_t_to")" = BACKUP ] || {
+        echo "havip_topo_failover: $havip_t_to is not backup" >&2
+        return 1
+    }
+    havip_topo_probe_start pub "$HAVIP_TOPO_EIP"
+    havip_topo_wait 5 havip_topo_probe_more 10 || {
+        havip_topo_probe_stop >/dev/null
+        echo "havip_topo_failover: no answer from the EIP" >&2
+        return 1
+    }
+    "havip_topo_keepalived_$1" "$havip_t_from" || return 1
+    havip_t_ok=true
+    havip_topo_wait 10 havip_topo_holder_is "$havip_t_to" || havip_t_ok=false
+    havip_t_n=$(( $(havip_topo_probe_replies) + 10 ))
+    $havip_t_ok && havip_topo_wait 5 havip_topo_probe_more $havip_t_n ||
+        havip_t_ok=false
+    havip_t_result=$(havip_topo_probe_stop)
+    $havip_t_ok || {
+        echo "havip_topo_failover: $havip_t_to did not take over" \
+             "(probe: $havip_t_result)" >&2
+        return 1
+    }
+    havip_topo_keepalived_start "$havip_t_from" </dev/null || return 1
+    echo "$havip_t_from $havip_t_to $havip_t_result" \
+         "$(havip_topo_keepalived_detection_ms \
+                "$(havip_topo_priority "$havip_t_to")")"
+}
