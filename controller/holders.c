@@ -183,6 +183,16 @@ holders_find_claim(const struct holders *h, ofp_port_t ofport,
     return false;
 }
 
+/* Returns the holder this chassis programs for 'havip': a learned one not
+ * in the database yet, or HAVIP.holder. */
+const struct nbrec_port *
+holders_current(const struct holders *h, const struct nbrec_havip *havip)
+{
+    const struct learned *l = learned_find(h, &havip->header_.uuid);
+
+    return l ? l->o.port : havip->holder;
+}
+
 /* Makes 'port' the holder of 'havip' here, now. */
 void
 holders_learn(struct holders *h, const struct nbrec_havip *havip,

@@ -44,6 +44,8 @@ const struct hmap *holders_overrides(const struct holders *);
 bool holders_find_claim(const struct holders *, ofp_port_t, ovs_be32 spa,
                         const struct nbrec_havip **,
                         const struct nbrec_port **);
+const struct nbrec_port *holders_current(const struct holders *,
+                                        const struct nbrec_havip *);
 void holders_learn(struct holders *, const struct nbrec_havip *,
                    const struct nbrec_port *);
 void holders_settle(struct holders *, const struct nbrec_havip *);

@@ -28,6 +28,7 @@ VLOG_DEFINE_THIS_MODULE(learn);
 COVERAGE_DEFINE(learn_garp);
 COVERAGE_DEFINE(learn_bad_packet_in);
 COVERAGE_DEFINE(learn_refused);
+COVERAGE_DEFINE(learn_repeat);
 
 /* Handles one packet-in 'oh'. */
 static void
@@ -77,6 +78,13 @@ learn_packet_in(struct desired *d, struct holders *h,
         COVERAGE_INC(learn_refused);
         VLOG_INFO_RL(&rl, "HAVIP %s: port %s claims it, but learning is "
                      "off (options:learn=false)", havip->name, port->name);
+        return;
+    }
+
+    if (holders_current(h, havip) == port) {
+        /* keepalived sends several GARPs at once; the first one already
+         * moved the holder. */
+        COVERAGE_INC(learn_repeat);
         return;
     }
 
