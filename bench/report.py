@@ -280,13 +280,13 @@ def datapath_rows(t, res):
         return
     t.add("datapath: public -> EIP -> holder (Gbit/s)", "", d.get("eip_gbps"),
           "L2 same bridge", d.get("l2_gbps"), d.get("ratio"), ">= 0.9x",
-          (d.get("ratio") or 0) >= 0.9)
+          None if d.get("ratio") is None else d["ratio"] >= 0.9)
     if d.get("eip_reverse_gbps") is not None:
+        rr = d.get("reverse_ratio") or ratio_(d.get("eip_reverse_gbps"),
+                                              d.get("l2_gbps"))
         t.add("datapath: holder -> SNAT -> public (Gbit/s)", "",
               d.get("eip_reverse_gbps"), "L2 same bridge", d.get("l2_gbps"),
-              ratio_(d.get("eip_reverse_gbps"), d.get("l2_gbps")), ">= 0.9x",
-              (ratio_(d.get("eip_reverse_gbps"), d.get("l2_gbps")) or 0)
-              >= 0.9)
+              rr, ">= 0.9x", None if rr is None else rr >= 0.9)
 
 
 def table(res):
