@@ -383,7 +383,11 @@ class HavipBench:
         fo["ofctrl_show"] = self.ctl("ofctrl/show").strip()
         fo["controller_trace"] = self.failover_traced(count)
         has_latency = self.ctl_ok("ofctrl/latency", "reset")
+        profile = self.opts["profile"] and lib.Profiler(
+            self.run, "garp", [self.pid, self.vswitchd_pid])
         fo["garp"] = self.failover_garp(count)
+        if profile:
+            profile.stop()
         if has_latency and "status" not in fo["garp"]:
             fo["garp"]["ofctrl_latency"] = parse_latency(
                 self.ctl("ofctrl/latency"))
