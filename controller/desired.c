@@ -9,6 +9,8 @@
 #include <config.h>
 #include "desired.h"
 
+#include <malloc.h>
+
 #include "coverage.h"
 #include "havip-flow-table.h"
 #include "holders.h"
@@ -387,6 +389,12 @@ desired_learn(struct desired *d, const struct nbrec_havip *havip,
     }
 }
 
+uint64_t
+desired_n_recomputes(const struct desired *d)
+{
+    return d->n_recomputes;
+}
+
 /* The rows of the last full recompute (valid until the next run). */
 const struct havip_nb_rows *
 desired_rows(const struct desired *d)
@@ -514,12 +522,19 @@ desired_push(struct desired *d, struct ofctrl *oc, int64_t nb_cfg)
 
     ofctrl_begin(oc);
     struct recipe_node *rn;
+    size_t n_changed = hmap_count(&d->pending);
     HMAP_FOR_EACH (rn, node, &d->pending) {
         struct recipe_node *old = recipe_find(&d->installed, &rn->owner);
         push_owner(oc, old ? &old->r : NULL, rn->present ? &rn->r : NULL);
     }
     ofctrl_commit(oc, nb_cfg, trigger);
     apply_pending(d);
+#ifdef __GLIBC__
+    if (n_changed > 10000) {
+        /* A big push (a load, a recompute) freed much; give it back. */
+        malloc_trim(0);
+    }
+#endif
 }
 
 void

@@ -44,6 +44,7 @@ void desired_learn(struct desired *, const struct nbrec_havip *,
 struct havip_nb_rows;
 const struct havip_nb_rows *desired_rows(const struct desired *);
 bool desired_has_changes(const struct desired *);
+uint64_t desired_n_recomputes(const struct desired *);
 long long int desired_dirty_since(const struct desired *);
 void desired_push(struct desired *, struct ofctrl *, int64_t nb_cfg);
 

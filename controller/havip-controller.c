@@ -185,12 +185,16 @@ struct flows {
     struct holders *holders;        /* Holders learned here. */
     struct desired *desired;        /* Flows computed from the NB DB. */
     struct ofctrl *ofctrl;          /* Flows on the switch. */
+    bool binding_idle;              /* ofctrl idle at the last binding_run. */
+    uint64_t binding_recomputes;    /* Recomputes at the last binding_run. */
 };
 
 static void
 flows_init(struct flows *f)
 {
     local_ports_init(&f->local_ports);
+    f->binding_idle = false;
+    f->binding_recomputes = UINT64_MAX;
     f->holders = holders_create();
     f->desired = desired_create(f->holders);
     desired_register_unixctl(f->desired);
@@ -234,8 +238,17 @@ flows_run(struct flows *f, const struct ovsrec_bridge *br,
     if (!desired_has_changes(f->desired)) {
         holders_write(f->holders, nb_idl, nb_txn);
     }
-    binding_run(nb_txn, desired_rows(f->desired), &f->local_ports.local,
-                local_config_system_id(cfg), ofctrl_is_idle(f->ofctrl));
+    /* Port.chassis and Port.up change only with the rows, the local ports
+     * or the switch catching up: don't walk every port every iteration. */
+    bool idle = ofctrl_is_idle(f->ofctrl);
+    uint64_t n_recomputes = desired_n_recomputes(f->desired);
+    if (nb_txn && (local_changed || idle != f->binding_idle
+                   || n_recomputes != f->binding_recomputes)) {
+        binding_run(nb_txn, desired_rows(f->desired), &f->local_ports.local,
+                    local_config_system_id(cfg), idle);
+        f->binding_idle = idle;
+        f->binding_recomputes = n_recomputes;
+    }
 }
 
 int
@@ -321,7 +334,8 @@ main(int argc, char *argv[])
         const struct ovsrec_bridge *br;
         br = br_int_run(ovs_txn, ovs_loop.idl, local_config_bridge(cfg),
                         local_config_bridge_datapath_type(cfg));
-        bool local_changed = local_ports_run(&flows.local_ports, br,
+        bool local_changed = local_ports_run(&flows.local_ports,
+                                             ovs_loop.idl, br,
                                              local_config_uplink(cfg));
 
         nb_cfg = current_nb_cfg(nb_loop.idl, nb_cfg);

@@ -15,6 +15,7 @@
 #include "openvswitch/vlog.h"
 #include "ovsdb-idl.h"
 #include "smap.h"
+#include "util.h"
 
 VLOG_DEFINE_THIS_MODULE(local_ports);
 
@@ -31,6 +32,9 @@ local_ports_init(struct local_ports *lp)
     simap_init(&lp->ofports);
     lp->local.ofports = &lp->ofports;
     lp->local.uplink = OFPP_NONE;
+    lp->idl_seqno = 0;
+    lp->uplink = NULL;
+    lp->br = NULL;
 }
 
 void
@@ -38,6 +42,7 @@ local_ports_destroy(struct local_ports *lp)
 {
     if (lp) {
         simap_destroy(&lp->ofports);
+        free(lp->uplink);
     }
 }
 
@@ -49,11 +54,23 @@ usable_ofport(const struct ovsrec_interface *iface)
 }
 
 /* Reads the interfaces of 'br' (may be NULL) and the uplink named 'uplink'
- * (may be NULL).  Returns true if the result differs from the last run. */
+ * (may be NULL), unless nothing in 'ovs_idl' changed since the last run.
+ * Returns true if the result differs from the last run. */
 bool
-local_ports_run(struct local_ports *lp, const struct ovsrec_bridge *br,
-                const char *uplink)
+local_ports_run(struct local_ports *lp, const struct ovsdb_idl *ovs_idl,
+                const struct ovsrec_bridge *br, const char *uplink)
 {
+    unsigned int seqno = ovsdb_idl_get_seqno(ovs_idl);
+
+    if (seqno == lp->idl_seqno && br == lp->br
+        && nullable_string_is_equal(uplink, lp->uplink)) {
+        return false;
+    }
+    lp->idl_seqno = seqno;
+    lp->br = br;
+    free(lp->uplink);
+    lp->uplink = nullable_xstrdup(uplink);
+
     struct simap ofports = SIMAP_INITIALIZER(&ofports);
     ofp_port_t uplink_ofport = OFPP_NONE;
 

@@ -25,12 +25,15 @@ struct ovsrec_bridge;
 struct local_ports {
     struct simap ofports;       /* iface-id to OpenFlow port number. */
     struct havip_local local;   /* What the pipeline reads. */
+    unsigned int idl_seqno;     /* Open_vSwitch IDL seqno last read. */
+    char *uplink;               /* Uplink name last read, or NULL. */
+    const struct ovsrec_bridge *br; /* Bridge last read. */
 };
 
 void local_ports_register_idl(struct ovsdb_idl *ovs_idl);
 void local_ports_init(struct local_ports *);
 void local_ports_destroy(struct local_ports *);
-bool local_ports_run(struct local_ports *, const struct ovsrec_bridge *,
-                     const char *uplink);
+bool local_ports_run(struct local_ports *, const struct ovsdb_idl *,
+                     const struct ovsrec_bridge *, const char *uplink);
 
 #endif /* local-ports.h */
