@@ -1,6 +1,7 @@
 #!/bin/sh
-# Installs the Debian packages havip needs to build, test and demo, when
-# they are missing.  Does nothing (and needs no network) when all are there.
+# install-deps.sh [PACKAGE...]: installs the Debian packages havip needs to
+# build, test and demo (or the PACKAGEs given), when they are missing.  Does
+# nothing (and needs no network) when all are there.
 #
 # Packages are installed with services held back (policy-rc.d), so that
 # installing openvswitch-switch or keepalived never starts the host's own
@@ -8,10 +9,11 @@
 
 set -e
 
-packages="openvswitch-source openvswitch-switch openvswitch-common
+default_packages="openvswitch-source openvswitch-switch openvswitch-common
 python3-openvswitch libevent-dev libcunit1-dev libssl-dev keepalived
 tcpdump iperf3 hyperfine iproute2 iputils-ping arping netcat-openbsd
 procps python3 gcc make ethtool socat"
+packages=${*:-$default_packages}
 
 missing=
 for p in $packages; do
