@@ -14,7 +14,7 @@
 #include "coverage.h"
 #include "havip-flow-table.h"
 #include "holders.h"
-#include "ofctrl.h"
+#include "switch-conn.h"
 #include "openvswitch/ofp-flow.h"
 #include "havip-pipeline.h"
 #include "havip-rules.h"

@@ -13,8 +13,8 @@
  * switch and acknowledges, in this chassis's Chassis row, the NB
  * configuration that the switch has confirmed.  The modules own the rest:
  * local-config.c the Open_vSwitch external_ids, br-int.c the bridge,
- * local-ports.c the bridge's ports, desired.c the computed flows, ofctrl.c
- * the OpenFlow connection and the installed flows, chassis.c the Chassis
+ * local-ports.c the bridge's ports, desired.c the computed flows,
+ * switch-conn.c the OpenFlow connection to the bridge, chassis.c the Chassis
  * row and NB_Global.hv_cfg. */
 
 #include <config.h>
@@ -39,7 +39,7 @@
 #include "local-config.h"
 #include "local-ports.h"
 #include "memory.h"
-#include "ofctrl.h"
+#include "switch-conn.h"
 #include "openvswitch/dynamic-string.h"
 #include "openvswitch/poll-loop.h"
 #include "openvswitch/vconn.h"

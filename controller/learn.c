@@ -15,7 +15,7 @@
 #include "flow.h"
 #include "havip-pipeline.h"
 #include "holders.h"
-#include "ofctrl.h"
+#include "switch-conn.h"
 #include "openvswitch/ofp-errors.h"
 #include "openvswitch/ofp-packet.h"
 #include "openvswitch/ofpbuf.h"

@@ -4,8 +4,8 @@
  * Licensed under the Apache License, Version 2.0.
  */
 
-#ifndef OFCTRL_H
-#define OFCTRL_H 1
+#ifndef SWITCH_CONN_H
+#define SWITCH_CONN_H 1
 
 /* The OpenFlow connection to the integration bridge and the mirror of the
  * flows havip has installed there.
@@ -48,4 +48,4 @@ bool ofctrl_is_idle(const struct ofctrl *);
 void ofctrl_register_unixctl(struct ofctrl *);
 void ofctrl_format(const struct ofctrl *, struct ds *);
 
-#endif /* ofctrl.h */
+#endif /* switch-conn.h */

@@ -4,7 +4,7 @@
  * Licensed under the Apache License, Version 2.0.
  */
 
-/* The OpenFlow connection to the integration bridge.  See ofctrl.h.
+/* The OpenFlow connection to the integration bridge.  See switch-conn.h.
  *
  * States: DISCONNECTED until rconn connects; DUMPING while the switch's
  * havip flows are read back into 'dumped'; SYNCED afterwards.  The first
@@ -15,7 +15,7 @@
  * the caller believes installed never drifts from the switch. */
 
 #include <config.h>
-#include "ofctrl.h"
+#include "switch-conn.h"
 
 #include <malloc.h>
 
@@ -495,6 +495,18 @@ flows_same(const struct hflow *a, const struct hflow *b)
     return same;
 }
 
+/* Sends bundle control 'type' (open or commit) for the open put. */
+static void
+send_bundle_ctrl(struct ofctrl *oc, uint16_t type)
+{
+    struct ofputil_bundle_ctrl_msg bc = {
+        .bundle_id = oc->put.bundle_id,
+        .type = type,
+        .flags = OFPBF_ATOMIC | OFPBF_ORDERED,
+    };
+    ofctrl_send(oc, ofputil_encode_bundle_ctrl_request(OFP15_VERSION, &bc));
+}
+
 /* Starts a set of changes: flow mods go into one atomic, ordered bundle,
  * opened when the first one is sent. */
 void
@@ -517,13 +529,7 @@ ofctrl_flow_mod(struct ofctrl *oc, const struct hflow *f, uint16_t command)
     struct ofpbuf *msg = ofputil_encode_flow_mod(&fm, OFPUTIL_P_OF15_OXM);
 
     if (!oc->put.n_mods) {
-        struct ofputil_bundle_ctrl_msg bc = {
-            .bundle_id = oc->put.bundle_id,
-            .type = OFPBCT_OPEN_REQUEST,
-            .flags = OFPBF_ATOMIC | OFPBF_ORDERED,
-        };
-        ofctrl_send(oc, ofputil_encode_bundle_ctrl_request(OFP15_VERSION,
-                                                           &bc));
+        send_bundle_ctrl(oc, OFPBCT_OPEN_REQUEST);
     }
 
     struct ofputil_bundle_add_msg bam = {
@@ -554,13 +560,7 @@ ofctrl_commit(struct ofctrl *oc, int64_t nb_cfg, long long int trigger_usec)
     ovs_assert(oc->put.open);
     oc->put.open = false;
     if (n_mods) {
-        struct ofputil_bundle_ctrl_msg bc = {
-            .bundle_id = oc->put.bundle_id,
-            .type = OFPBCT_COMMIT_REQUEST,
-            .flags = OFPBF_ATOMIC | OFPBF_ORDERED,
-        };
-        ofctrl_send(oc, ofputil_encode_bundle_ctrl_request(OFP15_VERSION,
-                                                           &bc));
+        send_bundle_ctrl(oc, OFPBCT_COMMIT_REQUEST);
         COVERAGE_INC(ofctrl_bundle);
     }
     if (n_mods || nb_cfg != oc->put_cfg) {
