@@ -384,8 +384,9 @@ takes --may-exist, every *-del command --if-exists.\n\
 %s\
 \n\
 Options:\n\
-  --db=DATABASE             connect to DATABASE\n\
-                            (default: $HAVIP_NB_DB, else\n\
+  --db=DATABASE             connect to DATABASE, one remote or the\n\
+                            comma-separated remotes of a cluster's\n\
+                            members (default: $HAVIP_NB_DB, else\n\
                             unix:/var/run/havip/havip_nb.sock)\n\
   --wait=none|hv            after committing, wait for nothing (default)\n\
                             or until every chassis installed the change\n\
