@@ -273,6 +273,15 @@ chassis_format(const struct chassis *chassis, struct ds *out)
     if (row) {
         ds_put_format(out, "chassis: %s\nhostname: %s\nnb_cfg: %"PRId64"\n",
                       row->name, row->hostname, row->nb_cfg);
+        if (row->encap_ip[0]) {
+            ds_put_format(out, "encap: %s %s\n",
+                          row->encap_type ? row->encap_type : "?",
+                          row->encap_ip);
+        }
+        if (row->n_gateway_priority) {
+            ds_put_format(out, "gateway priority: %"PRId64"\n",
+                          row->gateway_priority[0]);
+        }
     } else {
         ds_put_format(out, "chassis: %s (not registered)\n",
                       chassis->name ? chassis->name : "<none>");

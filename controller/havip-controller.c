@@ -181,6 +181,14 @@ cleanup_chassis(struct chassis *chassis, struct ovsdb_idl_loop *nb_loop,
     }
 }
 
+/* How long a clean exit waits for the switch to drop this gateway's uplink
+ * flows. */
+#define EXIT_STEP_DOWN_MSEC 2000
+
+struct flows;
+static void step_down_gateway(struct flows *, struct ovsdb_idl_loop *,
+                              struct unixctl_server *);
+
 /* What turns the databases into flows on the bridge. */
 struct flows {
     struct local_ports local_ports; /* VM ports and uplink on the bridge. */
@@ -190,6 +198,7 @@ struct flows {
     struct desired *desired;        /* Flows computed from the NB DB. */
     struct ofctrl *ofctrl;          /* Flows on the switch. */
     bool binding_idle;              /* ofctrl idle at the last binding_run. */
+    char *target;                   /* The switch's OpenFlow target. */
     uint64_t binding_recomputes;    /* Recomputes at the last binding_run. */
 };
 
@@ -199,6 +208,7 @@ flows_init(struct flows *f)
     local_ports_init(&f->local_ports);
     f->binding_idle = false;
     f->binding_recomputes = UINT64_MAX;
+    f->target = NULL;
     f->gateway = gateway_create();
     f->tunnels_dirty = true;
     f->holders = holders_create();
@@ -216,6 +226,7 @@ flows_destroy(struct flows *f)
     holders_destroy(f->holders);
     gateway_destroy(f->gateway);
     local_ports_destroy(&f->local_ports);
+    free(f->target);
 }
 
 /* Inputs -> compute -> diff -> bundle.  Nothing is computed or pushed
@@ -257,9 +268,9 @@ flows_run(struct flows *f, const struct ovsrec_bridge *br,
         f->tunnels_dirty = false;
     }
 
-    char *target = xasprintf("unix:%s/%s.mgmt", ovs_rundir(), br->name);
-    ofctrl_run(f->ofctrl, target);
-    free(target);
+    free(f->target);
+    f->target = xasprintf("unix:%s/%s.mgmt", ovs_rundir(), br->name);
+    ofctrl_run(f->ofctrl, f->target);
 
     learn_run(f->ofctrl, f->desired, f->holders);
     desired_push(f->desired, f->ofctrl, nb_cfg);
@@ -279,6 +290,47 @@ flows_run(struct flows *f, const struct ovsrec_bridge *br,
                     local_config_system_id(cfg), idle);
         f->binding_idle = idle;
         f->binding_recomputes = n_recomputes;
+    }
+}
+
+/* On a clean exit of the active gateway, before its Chassis row goes (and
+ * with it the next gateway takes over): removes the few flows that make it
+ * the active one (the uplink's entry, the way out), so that it stops
+ * answering ARP for the EIPs there, waiting until the switch confirms or
+ * EXIT_STEP_DOWN_MSEC. */
+static void
+step_down_gateway(struct flows *f, struct ovsdb_idl_loop *nb_loop,
+                  struct unixctl_server *unixctl)
+{
+    struct havip_local *local = &f->local_ports.local;
+    long long int deadline = time_msec() + EXIT_STEP_DOWN_MSEC;
+
+    if (!local->active_gateway || !f->target
+        || !ofctrl_is_synced(f->ofctrl)) {
+        return;
+    }
+    VLOG_INFO("stepping down as the active gateway: the uplink's flows go");
+    local->active_gateway = false;
+    local->gateway_tunnel = OFPP_NONE;
+    desired_force_recompute(f->desired);
+    for (;;) {
+        ovsdb_idl_loop_run(nb_loop);
+        ofctrl_run(f->ofctrl, f->target);
+        desired_run(f->desired, nb_loop->idl, local, false);
+        desired_push(f->desired, f->ofctrl, INT64_MIN);
+        ovsdb_idl_track_clear(nb_loop->idl);
+        if ((!desired_has_changes(f->desired) && ofctrl_is_idle(f->ofctrl))
+            || time_msec() >= deadline) {
+            ovsdb_idl_loop_commit_and_wait(nb_loop);
+            return;
+        }
+        unixctl_server_run(unixctl);
+
+        ofctrl_wait(f->ofctrl);
+        unixctl_server_wait(unixctl);
+        ovsdb_idl_loop_commit_and_wait(nb_loop);
+        poll_timer_wait_until(deadline);
+        poll_block();
     }
 }
 
@@ -406,6 +458,7 @@ main(int argc, char *argv[])
     }
 
     if (!exit_args.restart) {
+        step_down_gateway(&flows, &nb_loop, unixctl);
         cleanup_chassis(chassis, &nb_loop, unixctl);
     }
     if (exit_args.conn) {
