@@ -148,3 +148,15 @@ test_multichassis_gateway_fails() {
     expect_ask "pub $EIP" vm1 "$PUB" 8081 "$HAVIP"
     expect_ask "vm1 10.0.2.13" client "$HAVIP" 8080
 }
+
+test_multichassis_vxlan() {
+    HAVIP_CH_ENCAP=vxlan
+    mc_setup
+    expect_eq "$(nb_field Chassis encap_type | sort -u)" vxlan "encap types"
+    serve vm1 8080
+    serve vm2 8080
+    serve pub 8081
+    mc_expect_master vm1
+    check havip_topo_keepalived_stop vm1
+    mc_expect_master vm2
+}
