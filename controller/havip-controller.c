@@ -58,6 +58,7 @@
 VLOG_DEFINE_THIS_MODULE(main);
 
 COVERAGE_DEFINE(nb_db_connect);
+COVERAGE_DEFINE(nb_txn_failed);
 COVERAGE_DEFINE(ovs_db_connect);
 
 /* How long a clean exit waits for the NB database to delete this chassis's
@@ -334,6 +335,18 @@ step_down_gateway(struct flows *f, struct ovsdb_idl_loop *nb_loop,
     }
 }
 
+/* Called when the NB transaction of an earlier iteration failed: a
+ * conflict, or the connection to the database (the leader of a cluster)
+ * was lost before the commit was confirmed.  The Chassis row and the
+ * learned holders are compared with the database on every run, so they
+ * are written again by themselves; Port.chassis and Port.up are written
+ * only when something changes, so make the next run redo them. */
+static void
+flows_nb_txn_failed(struct flows *f)
+{
+    f->binding_recomputes = UINT64_MAX;
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -447,7 +460,10 @@ main(int argc, char *argv[])
         gateway_wait(flows.gateway);
         unixctl_server_wait(unixctl);
         ovsdb_idl_loop_commit_and_wait(&ovs_loop);
-        ovsdb_idl_loop_commit_and_wait(&nb_loop);
+        if (!ovsdb_idl_loop_commit_and_wait(&nb_loop)) {
+            COVERAGE_INC(nb_txn_failed);
+            flows_nb_txn_failed(&flows);
+        }
         if (exit_args.exiting) {
             poll_immediate_wake();
         }
@@ -566,7 +582,11 @@ usage(void)
            "The HAVIP_Northbound database and the integration bridge are "
            "configured\n"
            "in the Open_vSwitch table's external_ids (see "
-           "havip-controller(8)).\n",
+           "havip-controller(8)):\n"
+           "havip-remote is one remote or, for a clustered database, the "
+           "comma-separated\n"
+           "list of its members' remotes (the controller follows the "
+           "leader).\n",
            program_name, program_name, ovs_rundir());
     stream_usage("OVS_DB", true, false, true);
     daemon_usage();

@@ -9,8 +9,10 @@ WAIT="--timeout=20 --wait=hv"
 # vm4 (ofport 4) in another VPC and the uplink "pub" (ofport 9).
 #   hv1 10.0.1.100, associated with vm1 and vm2, held by vm1, bound to EIP
 #   e1 203.0.113.10.  Public next hop 0a:ff:00:00:00:01.
+# DP_START_NB names the function that starts the NB database (default
+# havip_start_nb; tests/cluster.sh uses havip_start_nb_cluster).
 dp_setup() {
-    check havip_start_nb
+    check ${DP_START_NB:-havip_start_nb}
     check havip_start_ovs
     check ovs-vsctl set Open_vSwitch . external_ids:havip-uplink=pub
     for i in 1 2 3 4; do

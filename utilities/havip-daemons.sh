@@ -40,6 +40,109 @@ havip_run_nb_server() {
     havip-nbctl --timeout=10 --may-exist init
 }
 
+# The NB database as a 3-member Raft cluster.  Member I (1, 2, 3) has its
+# own database file havip_nb<I>.db, serves clients on
+# unix:havip_nb<I>.sock, talks Raft to the others on unix:havip_nb<I>.raft
+# and has its pidfile, log and control socket under the same prefix.
+HAVIP_NB_MEMBERS="1 2 3"
+
+# havip_nb_member_remote I: the client remote of member I.
+havip_nb_member_remote() {
+    echo "unix:$HAVIP_RUNDIR/havip_nb$1.sock"
+}
+
+# havip_nb_cluster_remotes: the comma-separated client remotes of every
+# member, as HAVIP_NB_DB, havip-remote and --db take them.
+havip_nb_cluster_remotes() {
+    havip_r=
+    for havip_i in $HAVIP_NB_MEMBERS; do
+        havip_r=$havip_r${havip_r:+,}$(havip_nb_member_remote $havip_i)
+    done
+    echo "$havip_r"
+}
+
+# havip_start_nb_cluster: creates the cluster (member 1 with
+# "ovsdb-tool create-cluster", 2 and 3 with "join-cluster"), starts the
+# three ovsdb-servers, points HAVIP_NB_DB at all of them, waits until every
+# member has joined and one is the leader, then creates NB_Global.  Call it
+# before havip_start_ovs, which hands HAVIP_NB_DB to the controller.
+havip_start_nb_cluster() {
+    havip_nb_schema=$HAVIP_SRCDIR/ovsdb/havip-nb.ovsschema
+    for havip_i in $HAVIP_NB_MEMBERS; do
+        rm -f "$HAVIP_RUNDIR/havip_nb$havip_i.db" \
+              "$HAVIP_RUNDIR/.havip_nb$havip_i.db.~lock~"
+    done
+    ovsdb-tool create-cluster "$HAVIP_RUNDIR/havip_nb1.db" \
+        "$havip_nb_schema" "unix:$HAVIP_RUNDIR/havip_nb1.raft" || return 1
+    for havip_i in $HAVIP_NB_MEMBERS; do
+        [ $havip_i = 1 ] && continue
+        ovsdb-tool join-cluster "$HAVIP_RUNDIR/havip_nb$havip_i.db" \
+            HAVIP_Northbound "unix:$HAVIP_RUNDIR/havip_nb$havip_i.raft" \
+            "unix:$HAVIP_RUNDIR/havip_nb1.raft" || return 1
+    done
+    for havip_i in $HAVIP_NB_MEMBERS; do
+        havip_nb_member_start $havip_i || return 1
+    done
+    HAVIP_NB_DB=$(havip_nb_cluster_remotes)
+    export HAVIP_NB_DB
+    for havip_i in $HAVIP_NB_MEMBERS; do
+        ovsdb-client --timeout=30 -vreconnect:warn wait \
+            "$(havip_nb_member_remote $havip_i)" HAVIP_Northbound connected \
+            || return 1
+    done
+    havip_nb_wait_leader 30 || return 1
+    havip-nbctl --timeout=30 --may-exist init
+}
+
+# havip_nb_member_start I: (re)starts member I's ovsdb-server on its
+# existing database file; a restarted member rejoins the cluster by itself.
+havip_nb_member_start() {
+    ovsdb-server --detach --no-chdir -vconsole:off \
+        --pidfile="$HAVIP_RUNDIR/havip_nb$1.pid" \
+        --log-file="$HAVIP_RUNDIR/havip_nb$1.log" \
+        --unixctl="$HAVIP_RUNDIR/havip_nb$1.ctl" \
+        --remote="punix:$HAVIP_RUNDIR/havip_nb$1.sock" \
+        "$HAVIP_RUNDIR/havip_nb$1.db"
+}
+
+# havip_nb_member_kill I [SIGNAL]: kills member I (default SIGTERM; KILL
+# for a crash) and waits until it is gone.
+havip_nb_member_kill() {
+    havip_kill "$HAVIP_RUNDIR/havip_nb$1.pid" "${2:-TERM}"
+}
+
+# havip_nb_member_status I: member I's "cluster/status" (fails if it is
+# not running).
+havip_nb_member_status() {
+    ovs-appctl --timeout=5 -t "$HAVIP_RUNDIR/havip_nb$1.ctl" \
+        cluster/status HAVIP_Northbound
+}
+
+# havip_nb_leader: prints the index of the member that is the leader now,
+# or fails if none of the running members is.
+havip_nb_leader() {
+    for havip_i in $HAVIP_NB_MEMBERS; do
+        [ -e "$HAVIP_RUNDIR/havip_nb$havip_i.pid" ] || continue
+        if havip_nb_member_status $havip_i 2>/dev/null \
+                | grep -q '^Role: leader$'; then
+            echo $havip_i
+            return 0
+        fi
+    done
+    return 1
+}
+
+# havip_nb_wait_leader [SECONDS]: waits (default 10 s) until a member is
+# the leader.
+havip_nb_wait_leader() {
+    havip_n=$((${1:-10} * 20))
+    while ! havip_nb_leader >/dev/null; do
+        havip_n=$((havip_n - 1))
+        [ $havip_n -gt 0 ] || return 1
+        sleep 0.05
+    done
+}
+
 # havip_start_ovs [DATAPATH_TYPE]: ovsdb-server with conf.db, ovs-vswitchd
 # (--enable-dummy, so dummy and userspace datapaths both work) and the
 # integration bridge br-int of DATAPATH_TYPE (default "dummy").  With

@@ -131,8 +131,15 @@ main(int argc, char *argv[])
         deadline = time_msec() + timeout * 1000LL;
     }
 
-    /* Every table is monitored: the rules span the whole database. */
-    the_idl = ovsdb_idl_create(db, &nbrec_idl_class, true, false);
+    /* Every table is monitored: the rules span the whole database.  A
+     * single remote that cannot be reached fails at once.  A list names
+     * the members of a cluster, which are tried in turn until one is the
+     * leader (bounded by --timeout): right after the leader fails, the
+     * others refuse clients until they have elected a new one.  Losing the
+     * leader in the middle of a transaction reconnects to the next one and
+     * reruns the commands there. */
+    the_idl = ovsdb_idl_create(db, &nbrec_idl_class, true,
+                               strchr(db, ',') != NULL);
     ovsdb_idl_set_leader_only(the_idl, leader_only);
     run_prerequisites(commands, n_commands, the_idl);
 
@@ -377,8 +384,9 @@ takes --may-exist, every *-del command --if-exists.\n\
 %s\
 \n\
 Options:\n\
-  --db=DATABASE             connect to DATABASE\n\
-                            (default: $HAVIP_NB_DB, else\n\
+  --db=DATABASE             connect to DATABASE, one remote or the\n\
+                            comma-separated remotes of a cluster's\n\
+                            members (default: $HAVIP_NB_DB, else\n\
                             unix:/var/run/havip/havip_nb.sock)\n\
   --wait=none|hv            after committing, wait for nothing (default)\n\
                             or until every chassis installed the change\n\

@@ -99,12 +99,13 @@ havip_topo_quiet_link() {
     fi
 }
 
-# havip_topo_add_ns NAME MAC ADDR/LEN [GATEWAY]: a namespace for NAME with
-# "eth0" (MAC, ADDR/LEN, default route via GATEWAY) and its peer NAME in
-# the host namespace, all up, IPv6 and offloads off.
+# havip_topo_add_ns NAME MAC ADDR/LEN [GATEWAY [HOST]]: a namespace for
+# NAME with "eth0" (MAC, ADDR/LEN, default route via GATEWAY unless "") and
+# its peer NAME in HOST's namespace (default: host), all up, IPv6 and
+# offloads off.
 havip_topo_add_ns() {
     havip_t_ns=$(havip_topo_ns "$1")
-    havip_t_host=$(havip_topo_ns host)
+    havip_t_host=$(havip_topo_ns "${5:-host}")
     ip netns add "$havip_t_ns" || return 1
     ip netns exec "$havip_t_ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
         net.ipv6.conf.default.disable_ipv6=1 >/dev/null 2>&1 || true
@@ -218,8 +219,8 @@ havip_topo_destroy() {
 #   havip_topo_keepalived_state NAME
 #                              prints MASTER, BACKUP, FAULT, INIT or STOPPED
 #   havip_topo_keepalived_master
-#                              prints the VM (vm1, vm2) that has the HAVIP
-#                              address, or nothing
+#                              prints the VM of HAVIP_TOPO_VRRP_VMS that
+#                              has the HAVIP address, or nothing
 #   havip_topo_keepalived_detection_ms PRIORITY
 #   havip_topo_keepalived_skew_ms PRIORITY
 #                              a backup of PRIORITY's master-down interval
@@ -233,13 +234,20 @@ havip_topo_destroy() {
 # virtual_ipaddress is the HAVIP as a /32 on eth0, so a new master sends
 # gratuitous ARPs for it, and repeats one every second
 # (vrrp_garp_master_refresh) so that a healed split brain converges.
+# HAVIP_TOPO_VRRP_VMS names the two VMs that run keepalived for the HAVIP
+# (default "vm1 vm2"; the multi-chassis harness, havip-chassis.sh, may
+# name others): the first has priority 150 by default, the other 100.
 
 HAVIP_TOPO_ADVERT_INT=${HAVIP_TOPO_ADVERT_INT:-0.1}
 HAVIP_TOPO_VRID=100
+HAVIP_TOPO_VRRP_VMS=${HAVIP_TOPO_VRRP_VMS:-vm1 vm2}
 
 # havip_topo_priority NAME: NAME's default VRRP priority.
 havip_topo_priority() {
-    case $1 in vm1) echo 150 ;; *) echo 100 ;; esac
+    case " $HAVIP_TOPO_VRRP_VMS " in
+        " $1 "*) echo 150 ;;
+        *) echo 100 ;;
+    esac
 }
 
 # havip_topo_keepalived_conf NAME PRIORITY: prints NAME's keepalived.conf.
@@ -338,7 +346,7 @@ havip_topo_keepalived_state() {
 }
 
 havip_topo_keepalived_master() {
-    for havip_t_name in vm1 vm2; do
+    for havip_t_name in $HAVIP_TOPO_VRRP_VMS; do
         if ip -n "$(havip_topo_ns "$havip_t_name")" -o -4 addr show dev eth0 \
                 2>/dev/null | grep -q " $HAVIP_TOPO_HAVIP/32 "; then
             echo "$havip_t_name"
@@ -372,7 +380,9 @@ havip_topo_keepalived_detection_ms() {
 #   havip_topo_probe_start NAME ADDR
 #                              pings ADDR from NAME every
 #                              HAVIP_TOPO_PROBE_INT (0.02) seconds, for at
-#                              most 60 s, into $HAVIP_RUNDIR/probe.out
+#                              most 60 s, into $HAVIP_RUNDIR/PROBE.out,
+#                              PROBE being $HAVIP_TOPO_PROBE (default
+#                              "probe"): set it to run several at once
 #   havip_topo_probe_replies   prints the echo replies received so far
 #   havip_topo_probe_stop      stops the probe and prints "OUTAGE LOST SENT":
 #                              the longest time without a reply less one
@@ -386,6 +396,7 @@ havip_topo_keepalived_detection_ms() {
 #                              HAVIP from NAME's eth0 (Thomas Habets' arping)
 
 HAVIP_TOPO_PROBE_INT=${HAVIP_TOPO_PROBE_INT:-0.02}
+HAVIP_TOPO_PROBE=${HAVIP_TOPO_PROBE:-probe}
 
 havip_topo_serve() {
     havip_t_base=$HAVIP_RUNDIR/serve-$1-$2
@@ -413,20 +424,22 @@ havip_topo_ask() {
 }
 
 havip_topo_probe_start() {
-    rm -f "$HAVIP_RUNDIR/probe.out"
+    havip_t_probe=$HAVIP_RUNDIR/$HAVIP_TOPO_PROBE
+    rm -f "$havip_t_probe.out"
     ip netns exec "$(havip_topo_ns "$1")" \
         ping -D -n -i "$HAVIP_TOPO_PROBE_INT" -w 60 "$2" \
-        > "$HAVIP_RUNDIR/probe.out" 2>&1 &
-    echo $! > "$HAVIP_RUNDIR/probe.pid"
+        > "$havip_t_probe.out" 2>&1 &
+    echo $! > "$havip_t_probe.pid"
 }
 
 havip_topo_probe_replies() {
-    grep -c ' bytes from ' "$HAVIP_RUNDIR/probe.out" 2>/dev/null || true
+    grep -c ' bytes from ' "$HAVIP_RUNDIR/$HAVIP_TOPO_PROBE.out" \
+        2>/dev/null || true
 }
 
 havip_topo_probe_stop() {
     havip_t_end=$(date +%s.%N)
-    havip_kill "$HAVIP_RUNDIR/probe.pid" INT
+    havip_kill "$HAVIP_RUNDIR/$HAVIP_TOPO_PROBE.pid" INT
     awk -v step="$HAVIP_TOPO_PROBE_INT" -v end="$havip_t_end" '
         / bytes from / {
             t = substr($1, 2, length($1) - 2)
@@ -443,7 +456,7 @@ havip_topo_probe_stop() {
             ms = (gap - step) * 1000
             printf "%d %d %d\n", ms < 0 ? 0 : ms + 0.5,
                    lastseq - first + 1 - n, lastseq - first + 1
-        }' "$HAVIP_RUNDIR/probe.out"
+        }' "$HAVIP_RUNDIR/$HAVIP_TOPO_PROBE.out"
 }
 
 havip_topo_median() {
@@ -469,7 +482,8 @@ havip_topo_garp() {
 #                              master) and is hv1's holder in the database
 #   havip_topo_failover stop|crash
 #                              fails over from the master to the backup
-#                              (havip_topo_keepalived_stop or _crash) with a
+#                              (the other of HAVIP_TOPO_VRRP_VMS;
+#                              havip_topo_keepalived_stop or _crash) with a
 #                              probe from pub to the EIP running, waits
 #                              until the backup holds the HAVIP and answers,
 #                              brings the old master back as backup and
@@ -500,11 +514,18 @@ havip_topo_probe_more() {
 
 havip_topo_failover() {
     havip_t_from=$(havip_topo_keepalived_master)
-    case $havip_t_from in
-        vm1) havip_t_to=vm2 ;;
-        vm2) havip_t_to=vm1 ;;
-        *) echo "havip_topo_failover: no master" >&2; return 1 ;;
-    esac
+    havip_t_to= havip_t_found=false
+    for havip_t_name in $HAVIP_TOPO_VRRP_VMS; do
+        if [ "$havip_t_name" = "$havip_t_from" ]; then
+            havip_t_found=true
+        else
+            havip_t_to=$havip_t_name
+        fi
+    done
+    $havip_t_found || {
+        echo "havip_topo_failover: no master" >&2
+        return 1
+    }
     [ "$(havip_topo_keepalived_state "$havip_t_to")" = BACKUP ] || {
         echo "havip_topo_failover: $havip_t_to is not backup" >&2
         return 1
