@@ -160,3 +160,32 @@ test_multichassis_vxlan() {
     check havip_topo_keepalived_stop vm1
     mc_expect_master vm2
 }
+
+test_multichassis_nb_leader_killed_during_failover() {
+    mc_setup cluster
+    serve vm1 8080
+    serve vm2 8080
+    serve pub 8081
+    mc_expect_master vm1
+
+    # The Raft leader of the NB cluster dies as keepalived fails over from
+    # chassis 1 to chassis 2: chassis 2 switches its flows at once, writes
+    # the holder once a new leader is elected, and every chassis follows.
+    leader=$(havip_nb_leader) || fail "no NB leader"
+    check havip_nb_member_kill "$leader" KILL
+    check havip_topo_keepalived_stop vm1
+    check havip_nb_wait_leader 20
+    mc_expect_master vm2
+    check havip-nbctl $WAIT sync
+    for mc_n in 1 2 3 4; do
+        mc_ctl "$mc_n" connection-status | grep -q '^nb: connected' ||
+            fail "chassis $mc_n is not connected to the NB cluster"
+    done
+
+    # The killed member rejoins; the other way back works as well.
+    check havip_nb_member_start "$leader"
+    wait_until "havip_nb_member_status $leader | grep -q '^Status: cluster member'"
+    check havip_topo_keepalived_start vm1
+    check havip_topo_keepalived_stop vm2
+    mc_expect_master vm1
+}
