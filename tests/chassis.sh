@@ -76,6 +76,13 @@ $(cat "$TESTDIR/trace.out")"
     done
 }
 
+# expect_not_in_trace TEXT: TEXT is not in the last trace.
+expect_not_in_trace() {
+    ! grep -qF -- "$1" "$TESTDIR/trace.out" ||
+        fail "in the trace: $1
+$(cat "$TESTDIR/trace.out")"
+}
+
 # mc_setup: NB; chassis hv1 (vm1), hv2 (vm2), gateway hv3 (uplink pub,
 # priority 200).  HAVIP h1 10.0.1.100 associated with vm1 and vm2, held by
 # vm1, bound to EIP e1 203.0.113.10.
@@ -161,6 +168,18 @@ test_chassis_remote_delivery_flows() {
     check of_trace hv1 "in_port=vm1,dl_src=0a:00:00:00:01:0b,dl_dst=0a:00:00:00:01:0c,ip,nw_src=10.0.1.11,nw_dst=10.0.1.12"
     expect_in_trace "set_field:0x$(printf %x "$vm2_key")->tun_id" \
         "output:$t12"
+
+    # Isolation and port security hold across chassis: vm9 (vpc2, same
+    # addresses as vpc1) is on hv2 too, but vm1 cannot reach it, nor send
+    # from vm2's address; neither leaves hv1.
+    vm_add hv2 vm9
+    check havip-nbctl $WAIT sync
+    check of_trace hv1 "in_port=vm1,dl_src=0a:00:00:00:01:0b,dl_dst=0a:00:00:00:09:0e,ip,nw_src=10.0.1.11,nw_dst=10.0.1.14"
+    expect_in_trace "35. priority 0" "Datapath actions: drop"
+    expect_not_in_trace "tun_id"
+    check of_trace hv1 "in_port=vm1,dl_src=0a:00:00:00:01:0b,dl_dst=0a:00:00:00:01:0c,ip,nw_src=10.0.1.12,nw_dst=10.0.1.12"
+    expect_in_trace "11. priority 0" "Datapath actions: drop"
+    expect_not_in_trace "tun_id"
 
     # hv2: what comes from the tunnel with vm2's key goes to vm2.
     t21=$(tunnel_ofport hv2 hv1)
