@@ -14,9 +14,12 @@
 # Every check prints what it checks, what it saw and OK or FAIL.
 
 # havip_demo_topology: builds and starts everything; fails (leaving the
-# cleanup to the caller) if a part does not come up.
+# cleanup to the caller) if a part does not come up.  HAVIP_START_NB names
+# the function that starts the NB database (default havip_start_nb;
+# havip_start_nb_cluster for "havip-sandbox --cluster").
 havip_demo_topology() {
-    havip_topo_host && havip_start_nb && havip_start_ovs netdev &&
+    havip_topo_host && ${HAVIP_START_NB:-havip_start_nb} &&
+        havip_start_ovs netdev &&
         havip_topo_create "" && havip_start_controller &&
         havip-nbctl --timeout=20 --wait=hv sync >/dev/null || return 1
     havip_topo_keepalived_start vm1 &&
