@@ -135,10 +135,9 @@ ovs: connected (unix:$HAVIP_RUNDIR/db.sock)" ctl connection-status
     # The crashed member restarts from its file, rejoins and catches up.
     check havip_nb_member_start $leader
     wait_until "member_is_up $leader" $CL_TIMEOUT
-    wait_until '[ "$(member_get '$leader' HAVIP hv1 holder)" != "[]" ]' \
+    holder=$(havip-nbctl get HAVIP hv1 holder)
+    wait_until '[ "$(member_get '$leader' HAVIP hv1 holder)" = "'$holder'" ]' \
         $CL_TIMEOUT
-    expect_eq "$(member_get $leader HAVIP hv1 holder)" \
-        "$(havip-nbctl get HAVIP hv1 holder)" "holder on member $leader"
     expect_eq "$(n_leaders)" 1 "leaders"
 
     # And the controller keeps up with the next leader change too.
