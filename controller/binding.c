@@ -4,7 +4,7 @@
  * Licensed under the Apache License, Version 2.0.
  */
 
-/* Port.chassis and Port.up.  See binding.h. */
+/* Port.chassis, Port.tunnel_key and Port.up.  See binding.h. */
 
 #include <config.h>
 #include "binding.h"
@@ -65,10 +65,15 @@ binding_run(struct ovsdb_idl_txn *txn, const struct havip_nb_rows *rows,
         bool mine = port->chassis && !strcmp(port->chassis, chassis);
 
         if (here) {
+            int64_t key = simap_get(local->ofports, port->name);
+
             if (!mine) {
                 COVERAGE_INC(binding_claim);
                 VLOG_INFO("port %s is on this chassis", port->name);
                 nbrec_port_set_chassis(port, chassis);
+            }
+            if (!port->n_tunnel_key || port->tunnel_key[0] != key) {
+                nbrec_port_set_tunnel_key(port, &key, 1);
             }
             if (flows_installed && !port_is_up(port)) {
                 bool up = true;
@@ -79,6 +84,7 @@ binding_run(struct ovsdb_idl_txn *txn, const struct havip_nb_rows *rows,
             VLOG_INFO("port %s left this chassis", port->name);
             nbrec_port_set_chassis(port, NULL);
             nbrec_port_set_up(port, NULL, 0);
+            nbrec_port_set_tunnel_key(port, NULL, 0);
             release_holders(rows, port);
         }
     }

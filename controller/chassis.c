@@ -163,8 +163,40 @@ chassis_get_row(struct chassis *chassis, struct ovsdb_idl_txn *nb_txn,
     return row;
 }
 
+/* Writes into 'row' how other chassis reach this one: its tunnel endpoint
+ * and, if it has an uplink, its gateway priority. */
+static void
+chassis_publish(const struct nbrec_chassis *row,
+                const struct chassis_config *cc)
+{
+    const char *encap_ip = cc->encap_ip ? cc->encap_ip : "";
+    const char *encap_type = cc->encap_ip ? cc->encap_type : NULL;
+    bool same_type = (encap_type
+                      ? row->encap_type && !strcmp(row->encap_type,
+                                                   encap_type)
+                      : !row->encap_type);
+
+    if (strcmp(row->encap_ip, encap_ip)) {
+        nbrec_chassis_set_encap_ip(row, encap_ip);
+    }
+    if (!same_type) {
+        nbrec_chassis_set_encap_type(row, encap_type);
+    }
+
+    int64_t priority = cc->gateway_priority;
+    if (cc->gateway_priority < 0) {
+        if (row->n_gateway_priority) {
+            nbrec_chassis_set_gateway_priority(row, NULL, 0);
+        }
+    } else if (!row->n_gateway_priority
+               || row->gateway_priority[0] != priority) {
+        nbrec_chassis_set_gateway_priority(row, &priority, 1);
+    }
+}
+
 /* Keeps this chassis's row in the HAVIP_Northbound database up to date
- * within 'nb_txn': registers it under 'system_id' with 'hostname',
+ * within 'nb_txn': registers it under cc->system_id with cc->hostname and
+ * publishes its tunnel endpoint and gateway priority,
  * acknowledges 'installed_cfg' (the NB_Global.nb_cfg whose flows are
  * installed, or CHASSIS_CFG_NONE) into its nb_cfg and then brings
  * NB_Global.hv_cfg up to date.
@@ -173,9 +205,9 @@ chassis_get_row(struct chassis *chassis, struct ovsdb_idl_txn *nb_txn,
  * 'system_id' is NULL, or before the NB database has been read. */
 void
 chassis_run(struct chassis *chassis, struct ovsdb_idl_txn *nb_txn,
-            const char *system_id, const char *hostname,
-            int64_t installed_cfg)
+            const struct chassis_config *cc, int64_t installed_cfg)
 {
+    const char *system_id = cc->system_id;
     const struct nbrec_chassis *row;
     bool is_new;
 
@@ -189,9 +221,10 @@ chassis_run(struct chassis *chassis, struct ovsdb_idl_txn *nb_txn,
         free(chassis->name);
         chassis->name = xstrdup(system_id);
     }
-    if (hostname && strcmp(row->hostname, hostname)) {
-        nbrec_chassis_set_hostname(row, hostname);
+    if (cc->hostname && strcmp(row->hostname, cc->hostname)) {
+        nbrec_chassis_set_hostname(row, cc->hostname);
     }
+    chassis_publish(row, cc);
 
     if (installed_cfg != CHASSIS_CFG_NONE && row->nb_cfg != installed_cfg) {
         nbrec_chassis_set_nb_cfg(row, installed_cfg);
@@ -240,6 +273,15 @@ chassis_format(const struct chassis *chassis, struct ds *out)
     if (row) {
         ds_put_format(out, "chassis: %s\nhostname: %s\nnb_cfg: %"PRId64"\n",
                       row->name, row->hostname, row->nb_cfg);
+        if (row->encap_ip[0]) {
+            ds_put_format(out, "encap: %s %s\n",
+                          row->encap_type ? row->encap_type : "?",
+                          row->encap_ip);
+        }
+        if (row->n_gateway_priority) {
+            ds_put_format(out, "gateway priority: %"PRId64"\n",
+                          row->gateway_priority[0]);
+        }
     } else {
         ds_put_format(out, "chassis: %s (not registered)\n",
                       chassis->name ? chassis->name : "<none>");

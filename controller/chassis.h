@@ -31,9 +31,17 @@ struct ovsdb_idl_txn;
 struct chassis *chassis_create(struct ovsdb_idl *nb_idl);
 void chassis_destroy(struct chassis *);
 
+/* What this chassis publishes in its row. */
+struct chassis_config {
+    const char *system_id;      /* Row name; NULL: do not register. */
+    const char *hostname;       /* May be NULL. */
+    const char *encap_ip;       /* Tunnel endpoint, NULL if none. */
+    const char *encap_type;     /* "geneve" or "vxlan". */
+    int gateway_priority;       /* -1 if this chassis has no uplink. */
+};
+
 void chassis_run(struct chassis *, struct ovsdb_idl_txn *nb_txn,
-                 const char *system_id, const char *hostname,
-                 int64_t installed_cfg);
+                 const struct chassis_config *, int64_t installed_cfg);
 bool chassis_cleanup(struct chassis *, struct ovsdb_idl_txn *nb_txn);
 
 void chassis_format(const struct chassis *, struct ds *);

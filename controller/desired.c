@@ -26,6 +26,7 @@
 #include "timeval.h"
 #include "unixctl.h"
 #include "util.h"
+#include "sset.h"
 #include "uuidset.h"
 
 VLOG_DEFINE_THIS_MODULE(desired);
@@ -54,6 +55,9 @@ struct desired {
                                  * handed to ofctrl, or 0. */
     const struct havip_local *local;
     struct holders *holders;    /* Learned holders (not owned). */
+    struct uuidset vpcs;        /* VPCs with flows here, if 'some_vpcs'. */
+    bool some_vpcs;             /* False: every VPC (a gateway chassis). */
+    struct sset chassis_needed; /* Other chassis with ports in them. */
 
     /* Statistics. */
     uint64_t n_recomputes;
@@ -72,6 +76,8 @@ desired_create(struct holders *holders)
     hmap_init(&d->installed);
     hmap_init(&d->pending);
     havip_verdicts_init(&d->verdicts);
+    uuidset_init(&d->vpcs);
+    sset_init(&d->chassis_needed);
     d->need_recompute = true;
     return d;
 }
@@ -105,6 +111,8 @@ desired_destroy(struct desired *d)
         hmap_destroy(&d->pending);
         havip_nb_rows_destroy(&d->rows);
         havip_verdicts_destroy(&d->verdicts);
+        uuidset_destroy(&d->vpcs);
+        sset_destroy(&d->chassis_needed);
         free(d);
     }
 }
@@ -202,13 +210,20 @@ recompute(struct desired *d, const struct ovsdb_idl *nb_idl)
     havip_verdicts_destroy(&old);
     holders_reindex(d->holders, nb_idl, &d->rows, d->local);
 
+    /* Which VPCs this chassis needs, and so which other chassis. */
+    uuidset_clear(&d->vpcs);
+    d->some_vpcs = havip_pipeline_vpcs(&d->rows, d->local, &d->vpcs);
+
     /* Every row's recipe; only those that differ from what ofctrl has
      * become pending, so an unchanged row costs no flow at all. */
     const struct havip_nb_rows *rows = &d->rows;
     struct havip_pipeline p = {
         .local = d->local, .rows = rows, .verdicts = &d->verdicts,
         .holder_overrides = holders_overrides(d->holders),
+        .vpcs = d->some_vpcs ? &d->vpcs : NULL,
     };
+    sset_clear(&d->chassis_needed);
+    havip_pipeline_chassis_needed(&p, &d->chassis_needed);
     struct uuidset seen = UUIDSET_INITIALIZER(&seen);
     struct havip_recipe r;
 
@@ -265,7 +280,8 @@ only_holder_changed(const struct nbrec_havip *havip)
 }
 
 /* Returns true if the tracked changes to 'port' can change flows: not
- * Port.chassis and Port.up, which controllers write. */
+ * Port.up, which controllers write.  (Port.chassis and Port.tunnel_key,
+ * which they write too, say where the port is.) */
 static bool
 port_change_matters(const struct nbrec_port *port)
 {
@@ -273,12 +289,25 @@ port_change_matters(const struct nbrec_port *port)
         return true;
     }
     for (int i = 0; i < NBREC_PORT_N_COLUMNS; i++) {
-        if (i != NBREC_PORT_COL_CHASSIS && i != NBREC_PORT_COL_UP
-            && nbrec_port_is_updated(port, i)) {
+        if (i != NBREC_PORT_COL_UP && nbrec_port_is_updated(port, i)) {
             return true;
         }
     }
     return false;
+}
+
+/* Returns true if the tracked changes to 'ch' can change flows: a chassis
+ * that appears or goes, or moves its tunnel endpoint (tunnels.c follows;
+ * then the tunnels' ports change). */
+static bool
+chassis_change_matters(const struct nbrec_chassis *ch)
+{
+    return (nbrec_chassis_is_new(ch) || nbrec_chassis_is_deleted(ch)
+            || nbrec_chassis_is_updated(ch, NBREC_CHASSIS_COL_NAME)
+            || nbrec_chassis_is_updated(ch, NBREC_CHASSIS_COL_ENCAP_IP)
+            || nbrec_chassis_is_updated(ch, NBREC_CHASSIS_COL_ENCAP_TYPE)
+            || nbrec_chassis_is_updated(ch,
+                                        NBREC_CHASSIS_COL_GATEWAY_PRIORITY));
 }
 
 /* Returns true if any table but HAVIP has tracked changes that can change
@@ -286,6 +315,13 @@ port_change_matters(const struct nbrec_port *port)
 static bool
 other_tables_changed(const struct ovsdb_idl *nb_idl)
 {
+    const struct nbrec_chassis *ch;
+    NBREC_CHASSIS_FOR_EACH_TRACKED (ch, nb_idl) {
+        if (chassis_change_matters(ch)) {
+            return true;
+        }
+    }
+
     if (nbrec_region_track_get_first(nb_idl)
         || nbrec_vpc_track_get_first(nb_idl)
         || nbrec_subnet_track_get_first(nb_idl)
@@ -339,6 +375,7 @@ recompute_havip(struct desired *d, const struct nbrec_havip *havip)
     struct havip_pipeline p = {
         .local = d->local, .rows = &d->rows, .verdicts = &d->verdicts,
         .holder_overrides = holders_overrides(d->holders),
+        .vpcs = d->some_vpcs ? &d->vpcs : NULL,
     };
     struct havip_recipe r;
     bool has = havip_recipe_havip(&p, havip, &r);
@@ -393,6 +430,31 @@ uint64_t
 desired_n_recomputes(const struct desired *d)
 {
     return d->n_recomputes;
+}
+
+/* The other chassis that have ports in the VPCs this chassis computes
+ * flows for, as of the last full recompute. */
+const struct sset *
+desired_chassis_needed(const struct desired *d)
+{
+    return &d->chassis_needed;
+}
+
+/* Sets '*eips' to a new array of the EIPs whose ARP and DNAT flows this
+ * chassis has (as a gateway) and returns its length. */
+size_t
+desired_eips(const struct desired *d, ovs_be32 **eips)
+{
+    const struct recipe_node *rn;
+    size_t n = 0;
+
+    *eips = xmalloc(MAX(1, hmap_count(&d->installed)) * sizeof **eips);
+    HMAP_FOR_EACH (rn, node, &d->installed) {
+        if (rn->present && rn->r.eip && rn->r.uplink != OFPP_NONE) {
+            (*eips)[n++] = rn->r.eip;
+        }
+    }
+    return n;
 }
 
 /* The rows of the last full recompute (valid until the next run). */

@@ -20,7 +20,9 @@
  * and thrown away, so memory holds one small recipe per row. */
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
+#include "openvswitch/types.h"
 
 struct ds;
 struct havip_local;
@@ -31,6 +33,7 @@ struct ofctrl;
 struct holders;
 struct nbrec_havip;
 struct nbrec_port;
+struct sset;
 
 struct desired *desired_create(struct holders *);
 void desired_destroy(struct desired *);
@@ -45,6 +48,8 @@ struct havip_nb_rows;
 const struct havip_nb_rows *desired_rows(const struct desired *);
 bool desired_has_changes(const struct desired *);
 uint64_t desired_n_recomputes(const struct desired *);
+const struct sset *desired_chassis_needed(const struct desired *);
+size_t desired_eips(const struct desired *, ovs_be32 **eips);
 long long int desired_dirty_since(const struct desired *);
 void desired_push(struct desired *, struct ofctrl *, int64_t nb_cfg);
 

@@ -35,6 +35,7 @@
 #include "learn.h"
 #include "dirs.h"
 #include "fatal-signal.h"
+#include "gateway.h"
 #include "lib/vswitch-idl.h"
 #include "local-config.h"
 #include "local-ports.h"
@@ -50,6 +51,7 @@
 #include "stream-ssl.h"
 #include "stream.h"
 #include "timeval.h"
+#include "tunnels.h"
 #include "unixctl.h"
 #include "util.h"
 
@@ -180,13 +182,24 @@ cleanup_chassis(struct chassis *chassis, struct ovsdb_idl_loop *nb_loop,
     }
 }
 
+/* How long a clean exit waits for the switch to drop this gateway's uplink
+ * flows. */
+#define EXIT_STEP_DOWN_MSEC 2000
+
+struct flows;
+static void step_down_gateway(struct flows *, struct ovsdb_idl_loop *,
+                              struct unixctl_server *);
+
 /* What turns the databases into flows on the bridge. */
 struct flows {
     struct local_ports local_ports; /* VM ports and uplink on the bridge. */
+    struct gateway *gateway;        /* The active gateway chassis. */
+    bool tunnels_dirty;             /* Tunnel ports may need a change. */
     struct holders *holders;        /* Holders learned here. */
     struct desired *desired;        /* Flows computed from the NB DB. */
     struct ofctrl *ofctrl;          /* Flows on the switch. */
     bool binding_idle;              /* ofctrl idle at the last binding_run. */
+    char *target;                   /* The switch's OpenFlow target. */
     uint64_t binding_recomputes;    /* Recomputes at the last binding_run. */
 };
 
@@ -196,6 +209,9 @@ flows_init(struct flows *f)
     local_ports_init(&f->local_ports);
     f->binding_idle = false;
     f->binding_recomputes = UINT64_MAX;
+    f->target = NULL;
+    f->gateway = gateway_create();
+    f->tunnels_dirty = true;
     f->holders = holders_create();
     f->desired = desired_create(f->holders);
     desired_register_unixctl(f->desired);
@@ -209,7 +225,9 @@ flows_destroy(struct flows *f)
     ofctrl_destroy(f->ofctrl);
     desired_destroy(f->desired);
     holders_destroy(f->holders);
+    gateway_destroy(f->gateway);
     local_ports_destroy(&f->local_ports);
+    free(f->target);
 }
 
 /* Inputs -> compute -> diff -> bundle.  Nothing is computed or pushed
@@ -218,6 +236,7 @@ flows_destroy(struct flows *f)
  * switch confirms the push that carries it. */
 static void
 flows_run(struct flows *f, const struct ovsrec_bridge *br,
+          struct ovsdb_idl_txn *ovs_txn,
           const struct ovsdb_idl *nb_idl, struct ovsdb_idl_txn *nb_txn,
           const struct local_config *cfg, bool local_changed,
           int64_t nb_cfg)
@@ -226,14 +245,37 @@ flows_run(struct flows *f, const struct ovsrec_bridge *br,
         return;
     }
 
-    desired_run(f->desired, nb_idl, &f->local_ports.local, local_changed);
+    /* Which chassis serves the EIPs. */
+    struct havip_local *local = &f->local_ports.local;
+    local->chassis = local_config_system_id(cfg);
+    if (gateway_run(f->gateway, nb_idl, local->chassis,
+                    local_config_gateway_priority(cfg),
+                    &f->local_ports.bfd_up, local)) {
+        local_changed = true;
+    }
 
-    char *target = xasprintf("unix:%s/%s.mgmt", ovs_rundir(), br->name);
-    ofctrl_run(f->ofctrl, target);
-    free(target);
+    uint64_t n_recomputes = desired_n_recomputes(f->desired);
+    desired_run(f->desired, nb_idl, local, local_changed);
+
+    /* The tunnels follow the ports' chassis and the Chassis table. */
+    if (n_recomputes != desired_n_recomputes(f->desired) || local_changed
+        || nbrec_chassis_track_get_first(nb_idl)) {
+        f->tunnels_dirty = true;
+    }
+    if (f->tunnels_dirty && ovs_txn) {
+        tunnels_run(ovs_txn, br, nb_idl, local->chassis,
+                    local_config_encap_ip(cfg), local->uplink != OFPP_NONE,
+                    desired_chassis_needed(f->desired));
+        f->tunnels_dirty = false;
+    }
+
+    free(f->target);
+    f->target = xasprintf("unix:%s/%s.mgmt", ovs_rundir(), br->name);
+    ofctrl_run(f->ofctrl, f->target);
 
     learn_run(f->ofctrl, f->desired, f->holders);
     desired_push(f->desired, f->ofctrl, nb_cfg);
+    gateway_announce(f->gateway, f->ofctrl, f->desired, local);
 
     /* Learned holders reach the database after their flows. */
     if (!desired_has_changes(f->desired)) {
@@ -242,13 +284,54 @@ flows_run(struct flows *f, const struct ovsrec_bridge *br,
     /* Port.chassis and Port.up change only with the rows, the local ports
      * or the switch catching up: don't walk every port every iteration. */
     bool idle = ofctrl_is_idle(f->ofctrl);
-    uint64_t n_recomputes = desired_n_recomputes(f->desired);
+    n_recomputes = desired_n_recomputes(f->desired);
     if (nb_txn && (local_changed || idle != f->binding_idle
                    || n_recomputes != f->binding_recomputes)) {
-        binding_run(nb_txn, desired_rows(f->desired), &f->local_ports.local,
+        binding_run(nb_txn, desired_rows(f->desired), local,
                     local_config_system_id(cfg), idle);
         f->binding_idle = idle;
         f->binding_recomputes = n_recomputes;
+    }
+}
+
+/* On a clean exit of the active gateway, before its Chassis row goes (and
+ * with it the next gateway takes over): removes the few flows that make it
+ * the active one (the uplink's entry, the way out), so that it stops
+ * answering ARP for the EIPs there, waiting until the switch confirms or
+ * EXIT_STEP_DOWN_MSEC. */
+static void
+step_down_gateway(struct flows *f, struct ovsdb_idl_loop *nb_loop,
+                  struct unixctl_server *unixctl)
+{
+    struct havip_local *local = &f->local_ports.local;
+    long long int deadline = time_msec() + EXIT_STEP_DOWN_MSEC;
+
+    if (!local->active_gateway || !f->target
+        || !ofctrl_is_synced(f->ofctrl)) {
+        return;
+    }
+    VLOG_INFO("stepping down as the active gateway: the uplink's flows go");
+    local->active_gateway = false;
+    local->gateway_tunnel = OFPP_NONE;
+    desired_force_recompute(f->desired);
+    for (;;) {
+        ovsdb_idl_loop_run(nb_loop);
+        ofctrl_run(f->ofctrl, f->target);
+        desired_run(f->desired, nb_loop->idl, local, false);
+        desired_push(f->desired, f->ofctrl, INT64_MIN);
+        ovsdb_idl_track_clear(nb_loop->idl);
+        if ((!desired_has_changes(f->desired) && ofctrl_is_idle(f->ofctrl))
+            || time_msec() >= deadline) {
+            ovsdb_idl_loop_commit_and_wait(nb_loop);
+            return;
+        }
+        unixctl_server_run(unixctl);
+
+        ofctrl_wait(f->ofctrl);
+        unixctl_server_wait(unixctl);
+        ovsdb_idl_loop_commit_and_wait(nb_loop);
+        poll_timer_wait_until(deadline);
+        poll_block();
     }
 }
 
@@ -295,6 +378,7 @@ main(int argc, char *argv[])
     local_config_register_idl(ovs_loop.idl);
     br_int_register_idl(ovs_loop.idl);
     local_ports_register_idl(ovs_loop.idl);
+    tunnels_register_idl(ovs_loop.idl);
 
     /* HAVIP_Northbound: all of it, since the controller computes its flows
      * from the whole database.  Its remote comes from the local
@@ -352,20 +436,28 @@ main(int argc, char *argv[])
                                              local_config_uplink(cfg));
 
         nb_cfg = current_nb_cfg(nb_loop.idl, nb_cfg);
-        flows_run(&flows, br, nb_loop.idl, nb_txn, cfg, local_changed,
-                  nb_cfg);
+        flows_run(&flows, br, ovs_txn, nb_loop.idl, nb_txn, cfg,
+                  local_changed, nb_cfg);
         ovsdb_idl_track_clear(nb_loop.idl);
 
         /* The Chassis row acknowledges what the switch confirmed. */
         int64_t installed_cfg = ofctrl_installed_cfg(flows.ofctrl);
-        chassis_run(chassis, nb_txn, local_config_system_id(cfg),
-                    local_config_hostname(cfg),
+        struct chassis_config cc = {
+            .system_id = local_config_system_id(cfg),
+            .hostname = local_config_hostname(cfg),
+            .encap_ip = local_config_encap_ip(cfg),
+            .encap_type = local_config_encap_type(cfg),
+            .gateway_priority = (flows.local_ports.local.uplink != OFPP_NONE
+                                 ? local_config_gateway_priority(cfg) : -1),
+        };
+        chassis_run(chassis, nb_txn, &cc,
                     installed_cfg >= 0 ? installed_cfg : CHASSIS_CFG_NONE);
 
         unixctl_server_run(unixctl);
 
         memory_wait();
         ofctrl_wait(flows.ofctrl);
+        gateway_wait(flows.gateway);
         unixctl_server_wait(unixctl);
         ovsdb_idl_loop_commit_and_wait(&ovs_loop);
         if (!ovsdb_idl_loop_commit_and_wait(&nb_loop)) {
@@ -382,6 +474,7 @@ main(int argc, char *argv[])
     }
 
     if (!exit_args.restart) {
+        step_down_gateway(&flows, &nb_loop, unixctl);
         cleanup_chassis(chassis, &nb_loop, unixctl);
     }
     if (exit_args.conn) {

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "lib/vswitch-idl.h"
+#include "packets.h"
 #include "openvswitch/vlog.h"
 #include "ovsdb-idl.h"
 #include "smap.h"
@@ -31,6 +32,10 @@ struct local_config {
     char *bridge;               /* Integration bridge name. */
     char *bridge_datapath_type; /* Its datapath type, NULL for default. */
     char *uplink;               /* Uplink port name, NULL if unset. */
+    char *encap_ip;             /* Tunnel endpoint, NULL if unset. */
+    char *encap_type;           /* "geneve" or "vxlan". */
+    char *gateway_priority;     /* Decimal 0...65535, as given. */
+    int gw_priority;            /* 'gateway_priority' parsed. */
 };
 
 /* Returns a new, empty configuration: nothing is known until
@@ -51,6 +56,9 @@ local_config_destroy(struct local_config *cfg)
         free(cfg->bridge);
         free(cfg->bridge_datapath_type);
         free(cfg->uplink);
+        free(cfg->encap_ip);
+        free(cfg->encap_type);
+        free(cfg->gateway_priority);
         free(cfg);
     }
 }
@@ -116,6 +124,59 @@ local_config_get_hostname(const struct smap *ids, char *buf, size_t size)
     return buf;
 }
 
+/* Returns external_ids:havip-encap-ip if it is an IPv4 address, else NULL
+ * (logging why). */
+static const char *
+local_config_get_encap_ip(const struct smap *ids)
+{
+    static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(1, 5);
+    const char *ip = nonempty(smap_get(ids, "havip-encap-ip"));
+    ovs_be32 addr;
+
+    if (ip && !ip_parse(ip, &addr)) {
+        VLOG_ERR_RL(&rl, "external_ids:havip-encap-ip=\"%s\" is not an "
+                    "IPv4 address: no tunnels", ip);
+        return NULL;
+    }
+    return ip;
+}
+
+/* Returns external_ids:havip-encap-type: "geneve" (the default) or
+ * "vxlan". */
+static const char *
+local_config_get_encap_type(const struct smap *ids)
+{
+    static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(1, 5);
+    const char *type = nonempty(smap_get(ids, "havip-encap-type"));
+
+    if (!type || !strcmp(type, "geneve") || !strcmp(type, "vxlan")) {
+        return type ? type : "geneve";
+    }
+    VLOG_ERR_RL(&rl, "external_ids:havip-encap-type=\"%s\" is neither "
+                "geneve nor vxlan: using geneve", type);
+    return "geneve";
+}
+
+/* Returns external_ids:havip-gateway-priority, 0 by default or if it is
+ * not an integer between 0 and 65535 (logging why). */
+static int
+local_config_get_gw_priority(const struct smap *ids)
+{
+    static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(1, 5);
+    const char *s = nonempty(smap_get(ids, "havip-gateway-priority"));
+    int priority;
+
+    if (!s) {
+        return 0;
+    }
+    if (!str_to_int(s, 10, &priority) || priority < 0 || priority > 65535) {
+        VLOG_ERR_RL(&rl, "external_ids:havip-gateway-priority=\"%s\" is "
+                    "not an integer between 0 and 65535: using 0", s);
+        return 0;
+    }
+    return priority;
+}
+
 /* Rereads the configuration from the Open_vSwitch row in 'ovs_idl'.  Keeps
  * the previous values when the row is missing (the local database is not
  * connected yet or is being reinitialized). */
@@ -158,6 +219,15 @@ local_config_run(struct local_config *cfg, const struct ovsdb_idl *ovs_idl)
                      nonempty(smap_get(ids, "havip-bridge-datapath-type")));
     local_config_set(&cfg->uplink, "havip-uplink",
                      nonempty(smap_get(ids, "havip-uplink")));
+    local_config_set(&cfg->encap_ip, "havip-encap-ip",
+                     local_config_get_encap_ip(ids));
+    local_config_set(&cfg->encap_type, "havip-encap-type",
+                     local_config_get_encap_type(ids));
+
+    char prio[16];
+    cfg->gw_priority = local_config_get_gw_priority(ids);
+    snprintf(prio, sizeof prio, "%d", cfg->gw_priority);
+    local_config_set(&cfg->gateway_priority, "havip-gateway-priority", prio);
     cfg->is_read = true;
 }
 
@@ -212,4 +282,28 @@ const char *
 local_config_uplink(const struct local_config *cfg)
 {
     return cfg->uplink;
+}
+
+/* Returns this chassis's tunnel endpoint (external_ids:havip-encap-ip), or
+ * NULL if it has none: then it reaches no other chassis. */
+const char *
+local_config_encap_ip(const struct local_config *cfg)
+{
+    return cfg->encap_ip;
+}
+
+/* Returns the tunnel type other chassis use to reach this one: "geneve" or
+ * "vxlan". */
+const char *
+local_config_encap_type(const struct local_config *cfg)
+{
+    return cfg->encap_type;
+}
+
+/* Returns the priority of this chassis as a gateway (higher wins), which
+ * matters only if it has an uplink. */
+int
+local_config_gateway_priority(const struct local_config *cfg)
+{
+    return cfg->gw_priority;
 }

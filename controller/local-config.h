@@ -16,6 +16,10 @@
  *   havip-bridge                integration bridge (default br-int)
  *   havip-bridge-datapath-type  its datapath type, when havip creates it
  *   havip-uplink                OVS port that faces the public network
+ *   havip-encap-ip              this chassis's tunnel endpoint (IPv4)
+ *   havip-encap-type            geneve (default) or vxlan
+ *   havip-gateway-priority      0...65535 (default 0): with an uplink, the
+ *                               highest live one is the region's gateway
  *   hostname                    overrides the system's host name
  *
  * local_config_run() rereads the row on every main loop iteration and logs
@@ -42,5 +46,8 @@ const char *local_config_remote(const struct local_config *);
 const char *local_config_bridge(const struct local_config *);
 const char *local_config_bridge_datapath_type(const struct local_config *);
 const char *local_config_uplink(const struct local_config *);
+const char *local_config_encap_ip(const struct local_config *);
+const char *local_config_encap_type(const struct local_config *);
+int local_config_gateway_priority(const struct local_config *);
 
 #endif /* controller/local-config.h */

@@ -30,8 +30,14 @@ void
 local_ports_init(struct local_ports *lp)
 {
     simap_init(&lp->ofports);
+    simap_init(&lp->tunnels);
+    sset_init(&lp->bfd_up);
     lp->local.ofports = &lp->ofports;
     lp->local.uplink = OFPP_NONE;
+    lp->local.chassis = NULL;
+    lp->local.tunnels = &lp->tunnels;
+    lp->local.active_gateway = false;
+    lp->local.gateway_tunnel = OFPP_NONE;
     lp->idl_seqno = 0;
     lp->uplink = NULL;
     lp->br = NULL;
@@ -42,6 +48,8 @@ local_ports_destroy(struct local_ports *lp)
 {
     if (lp) {
         simap_destroy(&lp->ofports);
+        simap_destroy(&lp->tunnels);
+        sset_destroy(&lp->bfd_up);
         free(lp->uplink);
     }
 }
@@ -72,6 +80,8 @@ local_ports_run(struct local_ports *lp, const struct ovsdb_idl *ovs_idl,
     lp->uplink = nullable_xstrdup(uplink);
 
     struct simap ofports = SIMAP_INITIALIZER(&ofports);
+    struct simap tunnels = SIMAP_INITIALIZER(&tunnels);
+    struct sset bfd_up = SSET_INITIALIZER(&bfd_up);
     ofp_port_t uplink_ofport = OFPP_NONE;
 
     for (size_t i = 0; br && i < br->n_ports; i++) {
@@ -88,6 +98,15 @@ local_ports_run(struct local_ports *lp, const struct ovsdb_idl *ovs_idl,
                 uplink_ofport = u16_to_ofp(iface->ofport[0]);
                 continue;
             }
+            const char *peer = smap_get(&iface->external_ids,
+                                        "havip-chassis");
+            if (peer) {
+                simap_put(&tunnels, peer, iface->ofport[0]);
+                if (smap_get_bool(&iface->bfd_status, "forwarding", false)) {
+                    sset_add(&bfd_up, peer);
+                }
+                continue;
+            }
             iface_id = smap_get(&iface->external_ids, "iface-id");
             if (iface_id && !simap_put(&ofports, iface_id,
                                        iface->ofport[0])) {
@@ -99,9 +118,15 @@ local_ports_run(struct local_ports *lp, const struct ovsdb_idl *ovs_idl,
     }
 
     bool changed = (uplink_ofport != lp->local.uplink
-                    || !simap_equal(&ofports, &lp->ofports));
+                    || !simap_equal(&ofports, &lp->ofports)
+                    || !simap_equal(&tunnels, &lp->tunnels)
+                    || !sset_equals(&bfd_up, &lp->bfd_up));
     simap_swap(&ofports, &lp->ofports);
     simap_destroy(&ofports);
+    simap_swap(&tunnels, &lp->tunnels);
+    simap_destroy(&tunnels);
+    sset_swap(&bfd_up, &lp->bfd_up);
+    sset_destroy(&bfd_up);
     lp->local.uplink = uplink_ofport;
     return changed;
 }

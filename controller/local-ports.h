@@ -12,18 +12,22 @@
  * A VM port is local when an Interface on the bridge has
  * external_ids:iface-id equal to a Port.name in HAVIP_Northbound and an
  * OpenFlow port number; the uplink is the Interface named by the
- * havip-uplink key.  local_ports_run() reports whether anything moved, so
+ * havip-uplink key; a tunnel is an Interface with
+ * external_ids:havip-chassis (tunnels.c).  local_ports_run() reports whether anything moved, so
  * the controller recomputes only then. */
 
 #include <stdbool.h>
 #include "havip-pipeline.h"
 #include "simap.h"
+#include "sset.h"
 
 struct ovsdb_idl;
 struct ovsrec_bridge;
 
 struct local_ports {
     struct simap ofports;       /* iface-id to OpenFlow port number. */
+    struct simap tunnels;       /* Chassis name to its tunnel's port. */
+    struct sset bfd_up;         /* Chassis whose tunnel's BFD forwards. */
     struct havip_local local;   /* What the pipeline reads. */
     unsigned int idl_seqno;     /* Open_vSwitch IDL seqno last read. */
     char *uplink;               /* Uplink name last read, or NULL. */

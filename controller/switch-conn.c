@@ -21,6 +21,7 @@
 
 #include "byte-order.h"
 #include "coverage.h"
+#include "dp-packet.h"
 #include "havip-flow-table.h"
 #include "havip-pipeline.h"
 #include "openvswitch/dynamic-string.h"
@@ -32,6 +33,7 @@
 #include "openvswitch/ofp-flow.h"
 #include "openvswitch/ofp-meter.h"
 #include "openvswitch/ofp-msgs.h"
+#include "openvswitch/ofp-packet.h"
 #include "openvswitch/ofp-print.h"
 #include "openvswitch/ofp-util.h"
 #include "openvswitch/ofpbuf.h"
@@ -168,6 +170,33 @@ static void
 ofctrl_send(struct ofctrl *oc, struct ofpbuf *msg)
 {
     rconn_send(oc->rconn, msg, oc->tx_counter);
+}
+
+/* Sends 'packet' out of 'port' with a packet-out, if connected. */
+void
+ofctrl_packet_out(struct ofctrl *oc, ofp_port_t port,
+                  const struct dp_packet *packet)
+{
+    uint64_t ofpacts_stub[64 / 8];
+    struct ofpbuf ofpacts;
+
+    if (!rconn_is_connected(oc->rconn)) {
+        return;
+    }
+    ofpbuf_use_stub(&ofpacts, ofpacts_stub, sizeof ofpacts_stub);
+    ofpact_put_OUTPUT(&ofpacts)->port = port;
+
+    struct ofputil_packet_out po = {
+        .packet = dp_packet_data(packet),
+        .packet_len = dp_packet_size(packet),
+        .buffer_id = UINT32_MAX,
+        .ofpacts = ofpacts.data,
+        .ofpacts_len = ofpacts.size,
+    };
+    match_init_catchall(&po.flow_metadata);
+    match_set_in_port(&po.flow_metadata, OFPP_CONTROLLER);
+    ofctrl_send(oc, ofputil_encode_packet_out(&po, OFPUTIL_P_OF15_OXM));
+    ofpbuf_uninit(&ofpacts);
 }
 
 /* Asks the switch for every flow with havip's cookie. */

@@ -19,7 +19,9 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include "openvswitch/types.h"
 
+struct dp_packet;
 struct ds;
 struct hflow;
 struct hflow_table;
@@ -32,6 +34,8 @@ void ofctrl_destroy(struct ofctrl *);
 void ofctrl_run(struct ofctrl *, const char *target);
 void ofctrl_wait(struct ofctrl *);
 struct ofpbuf *ofctrl_pop_packet_in(struct ofctrl *);
+void ofctrl_packet_out(struct ofctrl *, ofp_port_t,
+                       const struct dp_packet *);
 
 bool ofctrl_can_put(const struct ofctrl *);
 bool ofctrl_needs_full_sync(const struct ofctrl *);

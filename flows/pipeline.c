@@ -27,7 +27,9 @@
 #include "packets.h"
 #include "simap.h"
 #include "smap.h"
+#include "sset.h"
 #include "uuid.h"
+#include "uuidset.h"
 
 #include "util.h"
 
@@ -178,7 +180,16 @@ recipe_init(struct havip_recipe *r, enum havip_recipe_type type,
     r->type = type;
     r->owner = *owner;
     r->ofport = OFPP_NONE;
+    r->remote.tunnel = OFPP_NONE;
     r->uplink = OFPP_NONE;
+    r->gateway_tunnel = OFPP_NONE;
+}
+
+/* Returns true if 'p' computes flows for 'vpc' on this chassis. */
+static bool
+vpc_is_here(const struct havip_pipeline *p, const struct nbrec_vpc *vpc)
+{
+    return !p->vpcs || uuidset_contains(p->vpcs, &vpc->header_.uuid);
 }
 
 /* Fills the subnet part of 'r' from 'subnet'.  Returns false if the subnet
@@ -190,7 +201,7 @@ recipe_set_subnet(const struct havip_pipeline *p,
     char *error;
 
     if (!subnet || !subnet->vpc || !subnet->vpc->region
-        || refused(p, &subnet->header_)) {
+        || !vpc_is_here(p, subnet->vpc) || refused(p, &subnet->header_)) {
         return false;
     }
     error = havip_parse_cidr(subnet->cidr, &r->cidr);
@@ -250,15 +261,49 @@ port_addresses(const struct havip_pipeline *p, const struct nbrec_port *port,
     return true;
 }
 
+/* Returns true if 'port' is on another chassis that this one has a tunnel
+ * to, and sets '*remote' to how to reach it. */
+static bool
+port_remote(const struct havip_pipeline *p, const struct nbrec_port *port,
+            struct havip_remote *remote)
+{
+    const struct simap_node *node;
+
+    if (!port->chassis || !port->chassis[0] || !port->n_tunnel_key
+        || !p->local->tunnels
+        || (p->local->chassis && !strcmp(port->chassis, p->local->chassis))) {
+        return false;
+    }
+    node = simap_find(p->local->tunnels, port->chassis);
+    if (!node) {
+        return false;
+    }
+    remote->tunnel = u16_to_ofp(node->data);
+    remote->key = port->tunnel_key[0];
+    return true;
+}
+
+/* Where 'port' is: here ('*ofport') or elsewhere ('*remote').  Returns
+ * false if it is neither (or refused for its addresses). */
+static bool
+port_locate(const struct havip_pipeline *p, const struct nbrec_port *port,
+            struct eth_addr *mac, ovs_be32 *ip, ofp_port_t *ofport,
+            struct havip_remote *remote)
+{
+    memset(remote, 0, sizeof *remote);    /* Padding too: see memcmp(). */
+    remote->tunnel = OFPP_NONE;
+    return (port_addresses(p, port, mac, ip, ofport)
+            && (*ofport != OFPP_NONE || port_remote(p, port, remote)));
+}
+
 /* Sets the EIP part of 'r' if 'eip' can be bound for the object 'row': the
- * EIP row is valid, the binding breaks neither rule 1 nor rule 3, and this
- * chassis has an uplink. */
+ * EIP row is valid and the binding breaks neither rule 1 nor rule 3.  The
+ * uplink is set if this chassis is a gateway. */
 static void
 recipe_set_eip(const struct havip_pipeline *p, const struct nbrec_eip *eip,
                const struct ovsdb_idl_row *row, struct havip_recipe *r)
 {
-    if (!eip || p->local->uplink == OFPP_NONE
-        || refused(p, &eip->header_)
+    if (!eip || refused(p, &eip->header_)
         || refused_rule(p, row, HAVIP_RULE_SAME_REGION)
         || refused_rule(p, row, HAVIP_RULE_ONE_BINDING)) {
         return;
@@ -279,12 +324,43 @@ recipe_add_ofport(struct havip_recipe *r, ofp_port_t ofport)
     r->ofports[r->n_ofports++] = ofport;
 }
 
-/* The fixed flows' recipe: it depends only on the uplink. */
+static void
+recipe_add_remote(struct havip_recipe *r, const struct havip_remote *remote)
+{
+    r->remotes = xrealloc(r->remotes,
+                          (r->n_remotes + 1) * sizeof *r->remotes);
+    r->remotes[r->n_remotes++] = *remote;
+}
+
+static int
+compare_ofports(const void *a_, const void *b_)
+{
+    uint16_t a = ofp_to_u16(*(const ofp_port_t *) a_);
+    uint16_t b = ofp_to_u16(*(const ofp_port_t *) b_);
+
+    return a < b ? -1 : a > b;
+}
+
+/* The fixed flows' recipe: the uplink, the tunnels and the gateway. */
 void
 havip_recipe_fixed(const struct havip_pipeline *p, struct havip_recipe *r)
 {
+    const struct simap_node *node;
+
     recipe_init(r, HAVIP_RECIPE_FIXED, &zero_uuid);
     r->uplink = p->local->uplink;
+    r->active_gateway = p->local->active_gateway && r->uplink != OFPP_NONE;
+    r->gateway_tunnel = (r->active_gateway ? OFPP_NONE
+                         : p->local->gateway_tunnel);
+    if (p->local->tunnels) {
+        SIMAP_FOR_EACH (node, p->local->tunnels) {
+            recipe_add_ofport(r, u16_to_ofp(node->data));
+        }
+        if (r->n_ofports) {
+            qsort(r->ofports, r->n_ofports, sizeof *r->ofports,
+                  compare_ofports);
+        }
+    }
 }
 
 /* The recipe of 'subnet': gateway, routes, flooding to its local ports.
@@ -300,29 +376,33 @@ havip_recipe_subnet(const struct havip_pipeline *p,
     }
     for (size_t i = 0; i < p->rows->n_ports; i++) {
         const struct nbrec_port *port = p->rows->ports[i];
+        struct havip_remote remote;
         struct eth_addr mac;
         ofp_port_t ofport;
         ovs_be32 ip;
 
-        if (port->subnet == subnet
-            && port_addresses(p, port, &mac, &ip, &ofport)
-            && ofport != OFPP_NONE) {
+        if (port->subnet != subnet
+            || !port_locate(p, port, &mac, &ip, &ofport, &remote)) {
+            continue;
+        }
+        if (ofport != OFPP_NONE) {
             recipe_add_ofport(r, ofport);
+        } else {
+            recipe_add_remote(r, &remote);
         }
     }
     return true;
 }
 
-/* The recipe of 'port' when it is on this chassis.  Returns false if it
- * has no flows here. */
+/* The recipe of 'port', on this chassis or on another one this chassis
+ * has a tunnel to.  Returns false if it has no flows here. */
 bool
 havip_recipe_port(const struct havip_pipeline *p,
                   const struct nbrec_port *port, struct havip_recipe *r)
 {
     recipe_init(r, HAVIP_RECIPE_PORT, &port->header_.uuid);
     if (!recipe_set_subnet(p, port->subnet, r)
-        || !port_addresses(p, port, &r->mac, &r->ip, &r->ofport)
-        || r->ofport == OFPP_NONE) {
+        || !port_locate(p, port, &r->mac, &r->ip, &r->ofport, &r->remote)) {
         return false;
     }
     recipe_set_eip(p, port->eip, &port->header_, r);
@@ -382,11 +462,14 @@ havip_recipe_havip(const struct havip_pipeline *p,
              && refused_rule(p, &havip->header_, HAVIP_RULE_HOLDER))) {
         ovs_be32 holder_ip;
 
-        if (!port_addresses(p, holder, &r->mac, &holder_ip, &r->ofport)) {
+        if (!port_locate(p, holder, &r->mac, &holder_ip, &r->ofport,
+                         &r->remote)) {
             r->ofport = OFPP_NONE;
+            r->remote.tunnel = OFPP_NONE;
+            r->remote.key = 0;
         }
     }
-    if (r->ofport == OFPP_NONE) {
+    if (r->ofport == OFPP_NONE && r->remote.tunnel == OFPP_NONE) {
         r->mac = eth_addr_zero;
     }
 
@@ -414,10 +497,14 @@ havip_recipe_equal(const struct havip_recipe *a, const struct havip_recipe *b)
     struct havip_recipe a1 = *a, b1 = *b;
 
     a1.ofports = b1.ofports = NULL;
+    a1.remotes = b1.remotes = NULL;
     return (!memcmp(&a1, &b1, sizeof a1)
             && (!a->n_ofports
                 || !memcmp(a->ofports, b->ofports,
-                           a->n_ofports * sizeof *a->ofports)));
+                           a->n_ofports * sizeof *a->ofports))
+            && (!a->n_remotes
+                || !memcmp(a->remotes, b->remotes,
+                           a->n_remotes * sizeof *a->remotes)));
 }
 
 /* Makes 'dst' a copy of 'src'.  'dst' must be destroyed later. */
@@ -429,6 +516,10 @@ havip_recipe_clone(struct havip_recipe *dst, const struct havip_recipe *src)
                     ? xmemdup(src->ofports,
                               src->n_ofports * sizeof *src->ofports)
                     : NULL);
+    dst->remotes = (src->n_remotes
+                    ? xmemdup(src->remotes,
+                              src->n_remotes * sizeof *src->remotes)
+                    : NULL);
 }
 
 void
@@ -438,6 +529,9 @@ havip_recipe_destroy(struct havip_recipe *r)
         free(r->ofports);
         r->ofports = NULL;
         r->n_ofports = 0;
+        free(r->remotes);
+        r->remotes = NULL;
+        r->n_remotes = 0;
     }
 }
 
@@ -485,15 +579,54 @@ emit_arp_responder(struct emit *e, ovs_be32 ip, struct eth_addr mac)
     emit_flow(e, HT_ARP_RESPONDER, 100, &m);
 }
 
-/* The public side of the recipe's EIP bound to private IP 'private_ip':
- * ARP and DNAT on the uplink, and SNAT of traffic from 'private_ip'
- * leaving the VPC. */
+/* Puts actions that send the packet to 'remote' through its tunnel. */
 static void
-emit_eip(struct emit *e, ovs_be32 private_ip)
+put_tunnel_output(struct ofpbuf *ofpacts, const struct havip_remote *remote)
+{
+    put_set_field(ofpacts, MFF_TUN_ID, &(ovs_be64) {
+                      htonll(remote->key) });
+    put_output(ofpacts, remote->tunnel);
+}
+
+/* Puts actions that deliver the packet to the recipe's port or holder,
+ * here or through a tunnel. */
+static void
+put_deliver(struct ofpbuf *ofpacts, const struct havip_recipe *r)
+{
+    if (r->ofport != OFPP_NONE) {
+        put_output(ofpacts, r->ofport);
+    } else {
+        put_tunnel_output(ofpacts, &r->remote);
+    }
+}
+
+/* The public side of the recipe's EIP bound to private IP 'private_ip':
+ * on a gateway chassis, ARP and DNAT on the uplink; where a port that may
+ * send from 'private_ip' is, SNAT of its traffic leaving the VPC, which
+ * HT_TO_UPLINK sends out of the active gateway's uplink. */
+static void
+emit_eip(struct emit *e, ovs_be32 private_ip, bool source_here)
 {
     const struct havip_recipe *r = e->r;
     struct eth_addr eip_mac = havip_eip_mac(r->eip);
     struct match m;
+
+    if (source_here && !eth_addr_is_zero(r->ext_gw_mac)) {
+        /* SNAT: from the private IP to outside the VPC (no subnet route
+         * matched), to the region's external gateway. */
+        match_init_catchall(&m);
+        match_vpc(&m, r);
+        match_set_dl_type(&m, htons(ETH_TYPE_IP));
+        match_set_nw_src(&m, private_ip);
+        put_set_be32(&e->ofpacts, MFF_IPV4_SRC, r->eip);
+        put_set_mac(&e->ofpacts, MFF_ETH_SRC, eip_mac);
+        put_set_mac(&e->ofpacts, MFF_ETH_DST, r->ext_gw_mac);
+        put_goto(&e->ofpacts, HT_TO_UPLINK);
+        emit_flow(e, HT_ROUTE, 50, &m);
+    }
+    if (r->uplink == OFPP_NONE) {
+        return;
+    }
 
     /* ARP for the EIP, on the uplink: a MAC that never changes. */
     match_init_catchall(&m);
@@ -514,20 +647,6 @@ emit_eip(struct emit *e, ovs_be32 private_ip)
     put_dec_ttl(&e->ofpacts);
     put_goto(&e->ofpacts, HT_L3);
     emit_flow(e, HT_UPLINK, 100, &m);
-
-    /* SNAT: from the private IP to outside the VPC (no subnet route
-     * matched), out of the uplink to the region's external gateway. */
-    if (!eth_addr_is_zero(r->ext_gw_mac)) {
-        match_init_catchall(&m);
-        match_vpc(&m, r);
-        match_set_dl_type(&m, htons(ETH_TYPE_IP));
-        match_set_nw_src(&m, private_ip);
-        put_set_be32(&e->ofpacts, MFF_IPV4_SRC, r->eip);
-        put_set_mac(&e->ofpacts, MFF_ETH_SRC, eip_mac);
-        put_set_mac(&e->ofpacts, MFF_ETH_DST, r->ext_gw_mac);
-        put_output(&e->ofpacts, r->uplink);
-        emit_flow(e, HT_ROUTE, 50, &m);
-    }
 }
 
 /* Actions that send a copy of the packet to the controller, through the
@@ -545,14 +664,16 @@ put_learn(struct ofpbuf *ofpacts)
 }
 
 
-/* Fixed flows: each table's default, and the uplink's entry. */
+/* Fixed flows: each table's default, the entries from the uplink and the
+ * tunnels, and the way out to the public network. */
 static void
 emit_fixed(struct emit *e)
 {
     static const enum havip_table drops[] = {
         HT_CLASSIFY, HT_PORT_SEC_L2, HT_PORT_SEC_L3, HT_L2, HT_ROUTE, HT_L3,
-        HT_UPLINK,
+        HT_UPLINK, HT_FROM_TUNNEL, HT_TO_UPLINK,
     };
+    const struct havip_recipe *r = e->r;
     struct match m;
 
     /* Default: drop (each table's priority-0 flow counts its drops). */
@@ -590,11 +711,38 @@ emit_fixed(struct emit *e)
     put_goto(&e->ofpacts, HT_L3);
     emit_flow(e, HT_L2, 90, &m);
 
-    if (e->r->uplink != OFPP_NONE) {
+    /* From the other chassis: delivered by tunnel key. */
+    for (size_t i = 0; i < r->n_ofports; i++) {
         match_init_catchall(&m);
-        match_set_in_port(&m, e->r->uplink);
+        match_set_in_port(&m, r->ofports[i]);
+        put_goto(&e->ofpacts, HT_FROM_TUNNEL);
+        emit_flow(e, HT_CLASSIFY, 100, &m);
+    }
+
+    /* The active gateway: the public network comes in from its uplink,
+     * and SNATed traffic, its own and the other chassis's, goes out of it.
+     * Elsewhere, SNATed traffic goes to the active gateway; with none, it
+     * is dropped (and counted). */
+    match_init_catchall(&m);
+    if (r->active_gateway) {
+        match_set_in_port(&m, r->uplink);
         put_goto(&e->ofpacts, HT_UPLINK);
         emit_flow(e, HT_CLASSIFY, 100, &m);
+
+        match_init_catchall(&m);
+        match_set_tun_id(&m, htonll(HAVIP_TUNNEL_KEY_UPLINK));
+        put_output(&e->ofpacts, r->uplink);
+        emit_flow(e, HT_FROM_TUNNEL, 100, &m);
+
+        match_init_catchall(&m);
+        put_output(&e->ofpacts, r->uplink);
+        emit_flow(e, HT_TO_UPLINK, 100, &m);
+    } else if (r->gateway_tunnel != OFPP_NONE) {
+        struct havip_remote gw = { .tunnel = r->gateway_tunnel,
+                                   .key = HAVIP_TUNNEL_KEY_UPLINK };
+
+        put_tunnel_output(&e->ofpacts, &gw);
+        emit_flow(e, HT_TO_UPLINK, 100, &m);
     }
 }
 
@@ -629,10 +777,15 @@ emit_subnet(struct emit *e)
     emit_flow(e, HT_ROUTE, 100, &m);
 
     /* Broadcast and multicast (ARP requests, VRRP adverts): to every
-     * local port of the subnet but the one it came from. */
-    if (r->n_ofports) {
+     * local port of the subnet but the one it came from, and a copy to
+     * each of its ports elsewhere.  (A copy that came through a tunnel
+     * has its port's key: HT_FROM_TUNNEL delivers it there only.) */
+    if (r->n_ofports || r->n_remotes) {
         for (size_t i = 0; i < r->n_ofports; i++) {
             put_output(&e->ofpacts, r->ofports[i]);
+        }
+        for (size_t i = 0; i < r->n_remotes; i++) {
+            put_tunnel_output(&e->ofpacts, &r->remotes[i]);
         }
         match_init_catchall(&m);
         match_subnet(&m, r);
@@ -643,13 +796,51 @@ emit_subnet(struct emit *e)
     }
 }
 
-/* A port on this chassis: ingress, port security, ARP, delivery; and its
- * pinned EIP, if any. */
+/* Delivery to the recipe's port or HAVIP holder: ARP, unicast to its MAC
+ * (for a port) and IPv4 to 'ip', here or through a tunnel. */
+static void
+emit_delivery(struct emit *e, ovs_be32 ip, bool unicast)
+{
+    const struct havip_recipe *r = e->r;
+    struct match m;
+
+    emit_arp_responder(e, ip, r->mac);
+
+    /* Unicast to its MAC (non-IP, such as ARP replies). */
+    if (unicast) {
+        match_init_catchall(&m);
+        match_subnet(&m, r);
+        match_set_dl_dst(&m, r->mac);
+        put_deliver(&e->ofpacts, r);
+        emit_flow(e, HT_L2, 50, &m);
+    }
+
+    /* IPv4 to its IP. */
+    match_init_catchall(&m);
+    match_vpc(&m, r);
+    match_set_dl_type(&m, htons(ETH_TYPE_IP));
+    match_set_nw_dst(&m, ip);
+    put_set_mac(&e->ofpacts, MFF_ETH_DST, r->mac);
+    put_deliver(&e->ofpacts, r);
+    emit_flow(e, HT_L3, 100, &m);
+}
+
+/* A port: here, ingress, port security and delivery (also of what comes
+ * for it through a tunnel); elsewhere, delivery through the tunnel; and
+ * its pinned EIP, if any. */
 static void
 emit_port(struct emit *e)
 {
     const struct havip_recipe *r = e->r;
     struct match m;
+
+    if (r->ofport == OFPP_NONE) {
+        emit_delivery(e, r->ip, true);
+        if (r->eip) {
+            emit_eip(e, r->ip, false);
+        }
+        return;
+    }
 
     /* Ingress: which VPC and subnet. */
     match_init_catchall(&m);
@@ -681,26 +872,15 @@ emit_port(struct emit *e)
     put_goto(&e->ofpacts, HT_ARP_RESPONDER);
     emit_flow(e, HT_PORT_SEC_L3, 100, &m);
 
-    emit_arp_responder(e, r->ip, r->mac);
-
-    /* Unicast to its MAC (non-IP, such as ARP replies). */
+    /* What another chassis tunnels to it, with its key. */
     match_init_catchall(&m);
-    match_subnet(&m, r);
-    match_set_dl_dst(&m, r->mac);
+    match_set_tun_id(&m, htonll(ofp_to_u16(r->ofport)));
     put_output(&e->ofpacts, r->ofport);
-    emit_flow(e, HT_L2, 50, &m);
+    emit_flow(e, HT_FROM_TUNNEL, 100, &m);
 
-    /* IPv4 to its IP. */
-    match_init_catchall(&m);
-    match_vpc(&m, r);
-    match_set_dl_type(&m, htons(ETH_TYPE_IP));
-    match_set_nw_dst(&m, r->ip);
-    put_set_mac(&e->ofpacts, MFF_ETH_DST, r->mac);
-    put_output(&e->ofpacts, r->ofport);
-    emit_flow(e, HT_L3, 100, &m);
-
+    emit_delivery(e, r->ip, true);
     if (r->eip) {
-        emit_eip(e, r->ip);
+        emit_eip(e, r->ip, true);
     }
 }
 
@@ -710,7 +890,8 @@ static void
 emit_havip(struct emit *e)
 {
     const struct havip_recipe *r = e->r;
-    bool has_holder = r->ofport != OFPP_NONE;
+    bool has_holder = (r->ofport != OFPP_NONE
+                       || r->remote.tunnel != OFPP_NONE);
     struct match m;
 
     /* Associated ports may send from the HAVIP IP: the holder's ARPs go
@@ -719,7 +900,7 @@ emit_havip(struct emit *e)
         match_init_catchall(&m);
         match_set_in_port(&m, r->ofports[i]);
         match_set_reg(&m, REG_SRC_IP, ntohl(r->ip));
-        put_goto(&e->ofpacts, (has_holder && r->ofports[i] == r->ofport
+        put_goto(&e->ofpacts, (r->ofports[i] == r->ofport
                                ? HT_HOLDER_ARP
                                : r->learn ? HT_CLAIM : HT_CLAIM_NOLEARN));
         emit_flow(e, HT_PORT_SEC_L3, 100, &m);
@@ -733,23 +914,21 @@ emit_havip(struct emit *e)
     put_goto(&e->ofpacts, HT_L2);
     emit_flow(e, HT_HOLDER_ARP, 100, &m);
 
-    /* Delivery by IP to the holder (whatever destination MAC the sender
-     * used), or a counted drop when there is none. */
+    /* Delivery by IP to the holder, here or elsewhere (whatever
+     * destination MAC the sender used), or a counted drop when there is
+     * none. */
     if (has_holder) {
-        emit_arp_responder(e, r->ip, r->mac);
+        emit_delivery(e, r->ip, false);
+    } else {
+        match_init_catchall(&m);
+        match_vpc(&m, r);
+        match_set_dl_type(&m, htons(ETH_TYPE_IP));
+        match_set_nw_dst(&m, r->ip);
+        emit_flow(e, HT_L3, 100, &m);
     }
-    match_init_catchall(&m);
-    match_vpc(&m, r);
-    match_set_dl_type(&m, htons(ETH_TYPE_IP));
-    match_set_nw_dst(&m, r->ip);
-    if (has_holder) {
-        put_set_mac(&e->ofpacts, MFF_ETH_DST, r->mac);
-        put_output(&e->ofpacts, r->ofport);
-    }
-    emit_flow(e, HT_L3, 100, &m);
 
     if (r->eip) {
-        emit_eip(e, r->ip);
+        emit_eip(e, r->ip, r->n_ofports > 0);
     }
 }
 
@@ -825,6 +1004,48 @@ havip_pipeline_havip(const struct havip_pipeline *p,
         havip_recipe_emit(&r, p->flows);
     }
     havip_recipe_destroy(&r);
+}
+
+/* Fills 'vpcs' with the VPCs that have a port on this chassis.  Returns
+ * false if this chassis needs flows for every VPC instead (a gateway
+ * chassis: any VPC may have an EIP), in which case 'vpcs' is left empty:
+ * pass NULL as havip_pipeline's 'vpcs'. */
+bool
+havip_pipeline_vpcs(const struct havip_nb_rows *rows,
+                    const struct havip_local *local, struct uuidset *vpcs)
+{
+    if (local->uplink != OFPP_NONE) {
+        return false;
+    }
+    for (size_t i = 0; i < rows->n_ports; i++) {
+        const struct nbrec_port *port = rows->ports[i];
+
+        if (port->subnet && port->subnet->vpc
+            && simap_contains(local->ofports, port->name)) {
+            uuidset_insert(vpcs, &port->subnet->vpc->header_.uuid);
+        }
+    }
+    return true;
+}
+
+/* Adds to 'chassis' the name of each other chassis that has a port in a
+ * VPC this chassis computes flows for: those it needs a tunnel to. */
+void
+havip_pipeline_chassis_needed(const struct havip_pipeline *p,
+                              struct sset *chassis)
+{
+    for (size_t i = 0; i < p->rows->n_ports; i++) {
+        const struct nbrec_port *port = p->rows->ports[i];
+
+        if (port->chassis && port->chassis[0]
+            && port->subnet && port->subnet->vpc
+            && vpc_is_here(p, port->subnet->vpc)
+            && (!p->local->chassis
+                || strcmp(port->chassis, p->local->chassis))
+            && !simap_contains(p->local->ofports, port->name)) {
+            sset_add(chassis, port->chassis);
+        }
+    }
 }
 
 /* Computes every flow of 'p->rows' into 'p->flows'. */

@@ -31,11 +31,15 @@ struct nbrec_havip;
 struct nbrec_port;
 struct nbrec_subnet;
 struct simap;
+struct sset;
 struct uuid;
+struct uuidset;
 
 /* OpenFlow tables. */
 enum havip_table {
-    HT_CLASSIFY = 0,        /* in_port: VM port (VPC, subnet) or uplink. */
+    HT_CLASSIFY = 0,        /* in_port: VM port (VPC, subnet), uplink or
+                             * tunnel. */
+    HT_FROM_TUNNEL = 1,     /* tun_id: a local port, or the uplink. */
     HT_UPLINK = 5,          /* From the public network: EIP ARP, DNAT. */
     HT_PORT_SEC_L2 = 10,    /* Source MAC; source IP or SPA into reg4. */
     HT_PORT_SEC_L3 = 11,    /* Source IP: the port's own or a HAVIP's. */
@@ -46,12 +50,27 @@ enum havip_table {
     HT_L2 = 30,             /* Gateway MAC, multicast, unicast MAC. */
     HT_ROUTE = 31,          /* Between subnets; SNAT to an EIP. */
     HT_L3 = 35,             /* Delivery by IP; HAVIP to its holder. */
+    HT_TO_UPLINK = 40,      /* SNATed traffic: out of the uplink, or to the
+                             * active gateway chassis. */
 };
+
+/* Tunnel keys (tun_id: the Geneve or VXLAN VNI).  A packet is tunnelled to
+ * the chassis where its destination is, with the key of that port there
+ * (Port.tunnel_key, the port's OpenFlow port number on its chassis), or
+ * HAVIP_TUNNEL_KEY_UPLINK for traffic already SNATed to an EIP, which the
+ * active gateway sends out of its uplink. */
+#define HAVIP_TUNNEL_KEY_UPLINK 0xffffff
 
 /* Local facts of this chassis. */
 struct havip_local {
     const struct simap *ofports; /* Port name (iface-id) to OpenFlow port. */
     ofp_port_t uplink;           /* OFPP_NONE if this chassis has none. */
+    const char *chassis;         /* This chassis's name, or NULL. */
+    const struct simap *tunnels; /* Other chassis's name to the OpenFlow
+                                  * port of the tunnel to it (NULL: none). */
+    bool active_gateway;         /* Has the uplink that serves the EIPs. */
+    ofp_port_t gateway_tunnel;   /* Tunnel to the active gateway when it is
+                                  * another chassis, else OFPP_NONE. */
 };
 
 /* The meter that caps packet-ins (holder learning) per chassis. */
@@ -71,7 +90,16 @@ struct havip_pipeline {
     const struct havip_nb_rows *rows;      /* All rows (for subnets). */
     const struct havip_verdicts *verdicts; /* Rule violations. */
     const struct hmap *holder_overrides;   /* May be NULL. */
+    const struct uuidset *vpcs;            /* VPCs with flows here (see
+                                            * havip_pipeline_vpcs()), or
+                                            * NULL for all. */
     struct hflow_table *flows;             /* Output. */
+};
+
+/* A port on another chassis, as seen from here. */
+struct havip_remote {
+    ofp_port_t tunnel;          /* Tunnel to its chassis. */
+    uint32_t key;               /* Its Port.tunnel_key there. */
 };
 
 /* What one row's flows depend on, parsed and checked.  Flows are a pure
@@ -89,9 +117,15 @@ struct havip_recipe {
     struct uuid owner;          /* Row (zero for the fixed flows). */
     enum havip_recipe_type type;
     bool learn;                 /* HAVIP: options:learn. */
+    bool active_gateway;        /* FIXED: this chassis serves the EIPs. */
     ofp_port_t ofport;          /* PORT: its port; HAVIP: the holder's, or
-                                 * OFPP_NONE. */
-    ofp_port_t uplink;          /* FIXED, and with an EIP: the uplink. */
+                                 * OFPP_NONE (elsewhere or none). */
+    struct havip_remote remote; /* PORT elsewhere, or a HAVIP's holder
+                                 * elsewhere: how to reach it; tunnel
+                                 * OFPP_NONE otherwise. */
+    ofp_port_t uplink;          /* FIXED, and with an EIP: this gateway
+                                 * chassis's uplink, or OFPP_NONE. */
+    ofp_port_t gateway_tunnel;  /* FIXED: see struct havip_local. */
     uint32_t subnet_key;
     uint64_t vpc_key;
     struct havip_cidr cidr;     /* The subnet's. */
@@ -103,7 +137,10 @@ struct havip_recipe {
     struct eth_addr ext_gw_mac; /* Region's, or all-zeros. */
     size_t n_ofports;
     ofp_port_t *ofports;        /* SUBNET: its local ports; HAVIP: its
-                                 * associated local ports. */
+                                 * associated local ports; FIXED: the
+                                 * tunnels. */
+    size_t n_remotes;
+    struct havip_remote *remotes; /* SUBNET: its ports elsewhere. */
 };
 
 void havip_recipe_fixed(const struct havip_pipeline *, struct havip_recipe *);
@@ -127,6 +164,10 @@ void havip_pipeline_port(const struct havip_pipeline *,
 void havip_pipeline_havip(const struct havip_pipeline *,
                           const struct nbrec_havip *);
 void havip_pipeline_compute_all(const struct havip_pipeline *);
+bool havip_pipeline_vpcs(const struct havip_nb_rows *,
+                         const struct havip_local *, struct uuidset *);
+void havip_pipeline_chassis_needed(const struct havip_pipeline *,
+                                   struct sset *);
 const struct nbrec_port *havip_pipeline_holder(const struct havip_pipeline *,
                                                const struct nbrec_havip *);
 bool havip_learns(const struct nbrec_havip *);

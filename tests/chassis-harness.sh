@@ -23,11 +23,11 @@ chassis_setup() {
     check havip_ch_create "$1"
 }
 
-# test_bridge N ENCAP KEY: bridge br-test (netdev) on chassis N with tunnel
+# harness_bridge N ENCAP KEY: bridge br-test (netdev) on chassis N with tunnel
 # port tun0 of type ENCAP towards the other of chassis 1 and 2, with
 # options:key=KEY; "flow" makes the bridge secure (only the flows added
 # here), a number a learning switch (NORMAL) over that one tunnel.
-test_bridge() {
+harness_bridge() {
     if [ "$3" = flow ]; then mode=secure; else mode=standalone; fi
     check havip_ch_vsctl "$1" add-br br-test \
         -- set Bridge br-test datapath_type=netdev fail-mode=$mode \
@@ -62,7 +62,7 @@ tunnel_pair() {
     HAVIP_CH_ENCAP=$1
     chassis_setup 2
     for n in 1 2; do
-        test_bridge $n "$1" flow
+        harness_bridge $n "$1" flow
         check havip_ch_add_vm $n vm$n 0a:00:00:00:01:0$n 10.0.1.1$n/24 "" \
             br-test
         add_flows $n "in_port=vm$n,actions=set_field:100->tun_id,output:tun0" \
@@ -186,17 +186,17 @@ tunnel_checks() {
     expect_ping vm1 10.0.1.12 1472
 }
 
-test_chassis_geneve() {
+test_harness_geneve() {
     tunnel_checks geneve
 }
 
-test_chassis_vxlan() {
+test_harness_vxlan() {
     tunnel_checks vxlan
 }
 
 # The first-packet delay without the VMs' own ARP: vm1 and vm2 know each
 # other's MAC, so only chassis 1's ARP for chassis 2 (and back) is missing.
-test_chassis_first_packet_underlay_arp() {
+test_harness_first_packet_underlay_arp() {
     tunnel_pair geneve
     check havip_topo_exec vm1 ip neigh replace 10.0.1.12 \
         lladdr 0a:00:00:00:01:02 dev eth0 nud permanent
@@ -219,10 +219,10 @@ test_chassis_first_packet_underlay_arp() {
 # (VNI 200), what ext1 sends or comes out of the tunnel leaves on the
 # uplink; chassis 2 tunnels ext2's traffic to it.  Then chassis 1's cables
 # are cut and chassis 2 takes over with its own uplink.
-test_chassis_wan() {
+test_harness_wan() {
     chassis_setup 2
     for n in 1 2; do
-        test_bridge $n geneve flow
+        harness_bridge $n geneve flow
     done
     check havip_ch_gateway 1 20 br-test
     check havip_ch_gateway 2 10 br-test
@@ -277,11 +277,11 @@ test_chassis_wan() {
 # geneve tunnel; the client (10.0.1.13) on chassis 1 pings the HAVIP
 # through a crash of vm1, with havip-topology.sh's keepalived and probe
 # helpers.
-test_chassis_keepalived() {
+test_harness_keepalived() {
     command -v keepalived >/dev/null 2>&1 || skip "needs keepalived"
     chassis_setup 2
     for n in 1 2; do
-        test_bridge $n geneve 100
+        harness_bridge $n geneve 100
     done
     check havip_ch_add_vm 1 vm1 0a:00:00:00:01:01 10.0.1.11/24 "" br-test
     check havip_ch_add_vm 2 vm2 0a:00:00:00:01:02 10.0.1.12/24 "" br-test
@@ -344,7 +344,7 @@ pids_of_run() {
 # The daemons of a chassis: controllers registered in the NB database
 # stopped, killed and restarted, a chassis killed and brought back (its
 # tunnel working again), and nothing of the run left after havip_stop_all.
-test_chassis_daemons() {
+test_harness_daemons() {
     check havip_start_nb
     HAVIP_CH_ENCAP=vxlan
     chassis_setup 2
@@ -359,7 +359,7 @@ vxlan
         external_ids:havip-encap-type external_ids:havip-encap-ip
     for n in 1 2; do
         check havip_ch_start_controller $n
-        test_bridge $n vxlan 100
+        harness_bridge $n vxlan 100
     done
     check havip_ch_add_vm 1 vm1 0a:00:00:00:01:01 10.0.1.11/24 "" br-test
     check havip_ch_add_vm 2 vm2 0a:00:00:00:01:02 10.0.1.12/24 "" br-test

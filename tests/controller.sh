@@ -10,15 +10,6 @@ ctl() {
     ovs-appctl -t "$HAVIP_RUNDIR/havip-controller.ctl" "$@"
 }
 
-# nb_field TABLE COLUMN...: prints the columns of every row of TABLE, comma
-# separated in alphabetical order of column name, one row a line, sorted.
-nb_field() {
-    table=$1
-    shift
-    ovsdb-client dump --format=csv --no-headings "$HAVIP_NB_DB" \
-        HAVIP_Northbound "$table" "$@" | sed 1d | tr -d '"' | sort
-}
-
 # start_all: the NB database, OVS and the controller, controller registered.
 start_all() {
     check havip_start_nb
@@ -47,23 +38,6 @@ controller_alive() {
     havip_alive "$(cat "$HAVIP_RUNDIR/havip-controller.pid")"
 }
 
-# in_rundir DIR CMD...: runs CMD with the havip environment of DIR, against
-# the NB database of the current run directory.
-in_rundir() {
-    (
-        nb_db=$HAVIP_NB_DB
-        dir=$1
-        shift
-        havip_env "$dir"
-        HAVIP_NB_DB=$nb_db
-        "$@"
-    )
-}
-
-# stop_rundir DIR: stops the daemons of run directory DIR.
-stop_rundir() {
-    (havip_env "$1" && havip_stop_all)
-}
 
 test_controller_registers_chassis() {
     start_all

@@ -97,3 +97,30 @@ filter_uuids() {
 need_root() {
     [ "$(id -u)" = 0 ] || skip "needs root"
 }
+
+# nb_field TABLE COLUMN...: prints the columns of every row of TABLE, comma
+# separated in alphabetical order of column name, one row a line, sorted.
+nb_field() {
+    table=$1
+    shift
+    ovsdb-client dump --format=csv --no-headings "$HAVIP_NB_DB" \
+        HAVIP_Northbound "$table" "$@" | sed 1d | tr -d '"' | sort
+}
+
+# in_rundir DIR CMD...: runs CMD with the havip environment of DIR, against
+# the NB database of the current run directory.
+in_rundir() {
+    (
+        nb_db=$HAVIP_NB_DB
+        dir=$1
+        shift
+        havip_env "$dir"
+        HAVIP_NB_DB=$nb_db
+        "$@"
+    )
+}
+
+# stop_rundir DIR: stops the daemons of run directory DIR.
+stop_rundir() {
+    (havip_env "$1" && havip_stop_all)
+}

@@ -85,7 +85,8 @@ test_nbctl_help_version() {
         || fail "--help does not give the default --db"
     havip-nbctl --version >version.out
     grep -q '^havip-nbctl (Open vSwitch) ' version.out || fail "bad --version"
-    check_output 'DB Schema 1.0.0' sed -n 2p version.out
+    check_output "DB Schema $(ovsdb-tool schema-version \
+        "$HAVIP_SRCDIR/ovsdb/havip-nb.ovsschema")" sed -n 2p version.out
 }
 
 test_nbctl_syntax() {

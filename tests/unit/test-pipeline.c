@@ -23,13 +23,17 @@
 #include "ovsdb/havip-nb-idl.h"
 #include "simap.h"
 #include "smap.h"
+#include "sset.h"
 #include "unit.h"
 #include "util.h"
+#include "uuidset.h"
 #include "world.h"
 
-/* The standard world on a chassis where p1, p2 and p3 are ports 1, 2 and 3
- * and the uplink is port 9. */
+/* The standard world on chassis "hv1" where p1, p2 and p3 are ports 1, 2
+ * and 3 and the uplink is port 9: the active gateway.  Chassis "hv2" and
+ * "hv3" are behind tunnel ports 20 and 21. */
 static struct simap ofports;
+static struct simap tunnels;
 static struct havip_local local;
 static struct havip_verdicts verdicts;
 static struct hflow_table flows;
@@ -43,8 +47,17 @@ setup(void)
     simap_put(&ofports, "p1", 1);
     simap_put(&ofports, "p2", 2);
     simap_put(&ofports, "p3", 3);
-    local.ofports = &ofports;
-    local.uplink = u16_to_ofp(9);
+    simap_init(&tunnels);
+    simap_put(&tunnels, "hv2", 20);
+    simap_put(&tunnels, "hv3", 21);
+    local = (struct havip_local) {
+        .ofports = &ofports,
+        .uplink = u16_to_ofp(9),
+        .chassis = "hv1",
+        .tunnels = &tunnels,
+        .active_gateway = true,
+        .gateway_tunnel = OFPP_NONE,
+    };
     havip_verdicts_init(&verdicts);
     hflow_table_init(&flows);
     pipeline = (struct havip_pipeline) {
@@ -59,6 +72,7 @@ teardown(void)
     hflow_table_destroy(&flows);
     havip_verdicts_destroy(&verdicts);
     simap_destroy(&ofports);
+    simap_destroy(&tunnels);
     world_teardown();
 }
 
@@ -206,12 +220,172 @@ test_eip_outbound(void)
         "table=31, priority=50, ip,metadata=VPC1,nw_src=10.0.1.100, "
         "actions=set_field:203.0.113.10->ip_src,"
         "set_field:02:e1:cb:00:71:0a->eth_src,"
-        "set_field:0a:ff:00:00:00:01->eth_dst,output:9\n");
+        "set_field:0a:ff:00:00:00:01->eth_dst,goto_table:40\n");
+    assert_flows(NULL, HT_TO_UPLINK,
+        "table=40, priority=0, actions=drop\n"
+        "table=40, priority=100, actions=output:9\n");
     /* No external gateway MAC: inbound only. */
     r1->external_gateway_mac = CONST_CAST(char *, "");
     compute();
     assert_flows(&h1->header_.uuid, HT_ROUTE, "");
     CU_ASSERT_EQUAL(owner_count(&h1->header_.uuid), 7);
+    teardown();
+}
+
+/* p2 is on chassis hv2 (tunnel port 20) with key 7 there and holds h1:
+ * this chassis reaches it and the HAVIP through the tunnel, answers ARP
+ * for both, floods the subnet there too, and p1 claims the HAVIP. */
+static void
+test_remote_holder(void)
+{
+    setup();
+    simap_find_and_delete(&ofports, "p2");
+    p2->chassis = CONST_CAST(char *, "hv2");
+    int64_t key = 7;
+    p2->tunnel_key = &key;
+    p2->n_tunnel_key = 1;
+    h1->holder = p2;
+    compute();
+    assert_flows(&h1->header_.uuid, HT_L3,
+        "table=35, priority=100, ip,metadata=VPC1,nw_dst=10.0.1.100, "
+        "actions=set_field:0a:00:00:00:01:0c->eth_dst,"
+        "set_field:0x7->tun_id,output:20\n");
+    assert_flows(&h1->header_.uuid, HT_ARP_RESPONDER,
+        "table=20, priority=100, arp,reg6=S1,metadata=VPC1,"
+        "arp_tpa=10.0.1.100,arp_op=1, "
+        ARP_REPLY("0a:00:00:00:01:0c", "10.0.1.100"));
+    assert_flows(&h1->header_.uuid, HT_PORT_SEC_L3,
+        "table=11, priority=100, reg4=0xa000164,in_port=1, "
+        "actions=goto_table:13\n");
+    assert_flows(&p2->header_.uuid, HT_L2,
+        "table=30, priority=50, reg6=S1,metadata=VPC1,"
+        "dl_dst=0a:00:00:00:01:0c, actions=set_field:0x7->tun_id,"
+        "output:20\n");
+    assert_flows(&p2->header_.uuid, HT_L3,
+        "table=35, priority=100, ip,metadata=VPC1,nw_dst=10.0.1.12, "
+        "actions=set_field:0a:00:00:00:01:0c->eth_dst,"
+        "set_field:0x7->tun_id,output:20\n");
+    /* No port security or ingress for a port elsewhere. */
+    assert_flows(&p2->header_.uuid, HT_CLASSIFY, "");
+    assert_flows(&p2->header_.uuid, HT_PORT_SEC_L3, "");
+    assert_flows(&s1->header_.uuid, HT_L2,
+        "table=30, priority=100, reg6=S1,metadata=VPC1,"
+        "dl_dst=01:00:00:00:00:00/01:00:00:00:00:00, "
+        "actions=output:1,set_field:0x7->tun_id,output:20\n"
+        "table=30, priority=110, ip,reg6=S1,metadata=VPC1,"
+        "dl_dst=0a:00:00:00:00:01, actions=dec_ttl,goto_table:31\n");
+
+    /* Its chassis unreachable (no tunnel): no holder here, a counted
+     * drop. */
+    simap_find_and_delete(&tunnels, "hv2");
+    compute();
+    assert_flows(&h1->header_.uuid, HT_L3,
+        "table=35, priority=100, ip,metadata=VPC1,nw_dst=10.0.1.100, "
+        "actions=drop\n");
+    CU_ASSERT_EQUAL(owner_count(&p2->header_.uuid), 0);
+    p2->tunnel_key = NULL;
+    p2->n_tunnel_key = 0;
+    teardown();
+}
+
+/* Tunnels in: to table 1, then by key to the local port; the uplink key
+ * goes out of the active gateway's uplink. */
+static void
+test_tunnels_in(void)
+{
+    setup();
+    compute();
+    assert_flows(&p1->header_.uuid, HT_FROM_TUNNEL,
+        "table=1, priority=100, tun_id=0x1, actions=output:1\n");
+    assert_flows(NULL, HT_CLASSIFY,
+        "table=0, priority=0, actions=drop\n"
+        "table=0, priority=100, in_port=1, actions=set_field:VPC1->metadata,"
+        "set_field:S1->reg6,goto_table:10\n"
+        "table=0, priority=100, in_port=2, actions=set_field:VPC1->metadata,"
+        "set_field:S1->reg6,goto_table:10\n"
+        "table=0, priority=100, in_port=20, actions=goto_table:1\n"
+        "table=0, priority=100, in_port=21, actions=goto_table:1\n"
+        "table=0, priority=100, in_port=3, actions=set_field:VPC1->metadata,"
+        "set_field:S2->reg6,goto_table:10\n"
+        "table=0, priority=100, in_port=9, actions=goto_table:5\n");
+    assert_flows(&(struct uuid) { .parts = { 0 } }, HT_FROM_TUNNEL,
+        "table=1, priority=0, actions=drop\n"
+        "table=1, priority=100, tun_id=0xffffff, actions=output:9\n");
+    teardown();
+}
+
+/* The gateway roles: a standby gateway keeps its EIP flows but neither
+ * listens on its uplink nor sends out of it (SNATed traffic goes to the
+ * active gateway, hv3); a chassis without an uplink has no EIP flows but
+ * SNATs its own ports' traffic; with no gateway at all, that is dropped. */
+static void
+test_gateway_roles(void)
+{
+    setup();
+    local.active_gateway = false;
+    local.gateway_tunnel = u16_to_ofp(21);
+    compute();
+    assert_flows(NULL, HT_TO_UPLINK,
+        "table=40, priority=0, actions=drop\n"
+        "table=40, priority=100, actions=set_field:0xffffff->tun_id,"
+        "output:21\n");
+    CU_ASSERT_EQUAL(owner_count(&h1->header_.uuid), 8);
+    char *classify = flows_of(NULL, HT_CLASSIFY);
+    CU_ASSERT_PTR_NULL(strstr(classify, "in_port=9"));
+    free(classify);
+    assert_flows(&(struct uuid) { .parts = { 0 } }, HT_FROM_TUNNEL,
+        "table=1, priority=0, actions=drop\n");
+
+    local.uplink = OFPP_NONE;
+    compute();
+    assert_flows(&h1->header_.uuid, HT_UPLINK, "");
+    assert_flows(&h1->header_.uuid, HT_ROUTE,
+        "table=31, priority=50, ip,metadata=VPC1,nw_src=10.0.1.100, "
+        "actions=set_field:203.0.113.10->ip_src,"
+        "set_field:02:e1:cb:00:71:0a->eth_src,"
+        "set_field:0a:ff:00:00:00:01->eth_dst,goto_table:40\n");
+    CU_ASSERT_EQUAL(owner_count(&h1->header_.uuid), 6);
+
+    local.gateway_tunnel = OFPP_NONE;
+    compute();
+    assert_flows(NULL, HT_TO_UPLINK, "table=40, priority=0, actions=drop\n");
+    teardown();
+}
+
+/* A chassis without an uplink computes flows only for the VPCs of its
+ * ports, and needs tunnels only to the chassis of their ports. */
+static void
+test_relevant_vpcs(void)
+{
+    setup();
+    struct nbrec_port *q = add_port("q", s3, "0a:00:00:00:03:0b",
+                                    "10.0.1.50");
+    q->chassis = CONST_CAST(char *, "hv3");
+    p2->chassis = CONST_CAST(char *, "hv2");
+    simap_find_and_delete(&ofports, "p2");
+    local.uplink = OFPP_NONE;
+
+    struct uuidset vpcs = UUIDSET_INITIALIZER(&vpcs);
+    CU_ASSERT(havip_pipeline_vpcs(&world, &local, &vpcs));
+    CU_ASSERT_EQUAL(uuidset_count(&vpcs), 1);
+    CU_ASSERT(uuidset_contains(&vpcs, &vpc1->header_.uuid));
+    pipeline.vpcs = &vpcs;
+    compute();
+    CU_ASSERT_EQUAL(owner_count(&s3->header_.uuid), 0);
+    CU_ASSERT(owner_count(&s1->header_.uuid) > 0);
+
+    struct sset needed = SSET_INITIALIZER(&needed);
+    havip_pipeline_chassis_needed(&pipeline, &needed);
+    CU_ASSERT_EQUAL(sset_count(&needed), 1);
+    CU_ASSERT(sset_contains(&needed, "hv2"));
+    sset_destroy(&needed);
+
+    /* A gateway chassis needs every VPC. */
+    local.uplink = u16_to_ofp(9);
+    uuidset_clear(&vpcs);
+    CU_ASSERT(!havip_pipeline_vpcs(&world, &local, &vpcs));
+    uuidset_destroy(&vpcs);
+    pipeline.vpcs = NULL;
     teardown();
 }
 
@@ -551,6 +725,10 @@ unit_pipeline_register(void)
     CU_add_test(suite, "EIP inbound: ARP and DNAT", test_eip_inbound);
     CU_add_test(suite, "EIP outbound: SNAT", test_eip_outbound);
     CU_add_test(suite, "port security", test_port_security);
+    CU_add_test(suite, "holder on another chassis", test_remote_holder);
+    CU_add_test(suite, "tunnels in", test_tunnels_in);
+    CU_add_test(suite, "gateway roles", test_gateway_roles);
+    CU_add_test(suite, "relevant VPCs and chassis", test_relevant_vpcs);
     CU_add_test(suite, "no holder: counted drop", test_no_holder);
     CU_add_test(suite, "refused bindings", test_refused_binding);
     CU_add_test(suite, "ports on other chassis, no uplink",
