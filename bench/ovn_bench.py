@@ -18,11 +18,12 @@
 #
 # Figures: convergence (NB commit -> NB_Global.hv_cfg, i.e. ovn-nbctl
 # --wait=hv), holders bound, flows per binding, RSS of ovn-controller and
-# of northd + NB + SB, and one holder change: GARP injected -> ofproto/trace
-# of a packet routed from a client port to the HAVIP reaches the new holder
-# (OVN routes to a virtual port's IP by its virtual_parent's MAC, which
-# northd turns into logical flows: the GARP goes through pinctrl, the SB,
-# northd and back).
+# of northd + NB + SB (after the switch has the holders' flows: hv_cfg can
+# come first, see bind_holders), and one holder change: GARP injected ->
+# ofproto/trace of a packet routed from a client port to the HAVIP reaches
+# the new holder (OVN routes to a virtual port's IP by its
+# virtual_parent's MAC, which northd turns into logical flows: the GARP
+# goes through pinctrl, the SB, northd and back).
 
 import os
 import re
@@ -86,6 +87,8 @@ class OvnBench:
 
     def start(self):
         r = self.run
+        # Log lines of this run sort after this (the logs are appended to).
+        self.started = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime())
         r.sh("havip_start_ovs dummy")
         sb = "unix:" + r.path("ovnsb_db.sock")
         r.cmd(["ovs-vsctl", "set", "Open_vSwitch", ".",
@@ -325,10 +328,76 @@ class OvnBench:
             time.sleep(0.5)
         claimed = t.elapsed()
         self.sync(3600)
+        synced = t.elapsed()
         self.res["holders"] = {"bound": bound, "claimed_s": claimed,
-                               "synced_s": t.elapsed()}
+                               "synced_s": synced}
         log("OVN N=%d: %d holders bound in %.1f s, flows synced at %.1f s"
-            % (self.n, bound, claimed, t.elapsed()))
+            % (self.n, bound, claimed, synced))
+        # hv_cfg is not proof that the switch has the flows: at 10k
+        # ovn-controller spends over 60 s in one main-loop iteration binding
+        # the holders, ovs-vswitchd drops its OpenFlow connection (no reply
+        # to the inactivity probe), and after the reconnection
+        # ovn-controller acked nb_cfg while the switch still had the
+        # flows of unbound virtual ports (eth.dst = 00:00:00:00:00:00, the
+        # ARP-request path).  Wait until the switch routes to the holders.
+        settled = self.settle(t, 3600)
+        self.res["holders"]["flows_settled_s"] = settled
+        self.res["holders"]["of_reconnects"] = self.of_reconnects()
+        if settled is not None and settled - synced > 1:
+            log("OVN N=%d: the switch had the holders' flows %.1f s after "
+                "hv_cfg (ovn-controller OpenFlow reconnections: %d)"
+                % (self.n, settled - synced,
+                   self.res["holders"]["of_reconnects"]))
+
+    def trace_holder(self, sw, k):
+        """The last datapath action of a packet routed from a client port to
+        HAVIP k (the holder's datapath port number if it is bound)."""
+        s = self.shape
+        i = s.havip_pair(k)
+        flow = ("in_port=%s,dl_src=%s,dl_dst=%s,ip,nw_src=%s,nw_dst=%s,"
+                "nw_ttl=64" % (client_name(i), client_mac(i), CLIENT_GW_MAC,
+                               self.client_ip(i), s.havip_ip(k)))
+        acts = sw.call("ofproto/trace", ["br-int", flow])
+        acts = acts.rsplit("Datapath actions: ", 1)[-1].strip()
+        return acts, acts.split(",")[-1]
+
+    def settle(self, t, timeout_s):
+        """Waits until ofproto/trace of every timed HAVIP reaches its holder;
+        returns t's elapsed time then."""
+        s = self.shape
+        sw = ovsdb.Client("unix:" + self.run.vswitchd_ctl())
+        dp = self.dp_ports()
+        try:
+            pending = list(self.changes)
+            while pending:
+                k = pending[0]
+                i = s.havip_pair(k)
+                acts, last = self.trace_holder(sw, k)
+                if last == dp[s.port_name(i, s.holder_side(k))]:
+                    pending.pop(0)
+                    continue
+                if t.elapsed() > timeout_s:
+                    log("OVN N=%d: holder flows not in the switch %.0f s "
+                        "after the SB write: %s" % (self.n, t.elapsed(), acts))
+                    return None
+                time.sleep(0.2)
+            return t.elapsed()
+        finally:
+            sw.close()
+
+    def of_reconnects(self):
+        """How often ovs-vswitchd dropped an OpenFlow connection for want of
+        a reply to its inactivity probe during this run."""
+        n = 0
+        try:
+            with open(self.run.path("ovs-vswitchd.log")) as f:
+                for line in f:
+                    if (line >= self.started
+                            and "no response to inactivity probe" in line):
+                        n += 1
+        except OSError:
+            pass
+        return n
 
     def flows(self):
         out = self.run.cmd(["ovs-ofctl", "-O", "OpenFlow15", "dump-flows",
@@ -381,22 +450,16 @@ class OvnBench:
             garp = ("eth(src=%s,dst=ff:ff:ff:ff:ff:ff),eth_type(0x0806),"
                     "arp(sip=%s,tip=%s,op=1,sha=%s,tha=00:00:00:00:00:00)"
                     % (mac, s.havip_ip(k), s.havip_ip(k), mac))
-            flow = ("in_port=%s,dl_src=%s,dl_dst=%s,ip,nw_src=%s,nw_dst=%s,"
-                    "nw_ttl=64" % (client_name(i), client_mac(i),
-                                   CLIENT_GW_MAC, self.client_ip(i),
-                                   s.havip_ip(k)))
             want = dp[new]
-            acts = sw.call("ofproto/trace", ["br-int", flow])
-            acts = acts.rsplit("Datapath actions: ", 1)[-1].strip()
-            if acts.split(",")[-1] != dp[s.port_name(i, old)]:
+            acts, last = self.trace_holder(sw, k)
+            if last != dp[s.port_name(i, old)]:
                 status = "trace before the change: %s" % acts
                 break
             t = lib.Timer()
             sw.call("netdev-dummy/receive", [new, garp])
             while True:
-                acts = sw.call("ofproto/trace", ["br-int", flow])
-                acts = acts.rsplit("Datapath actions: ", 1)[-1].strip()
-                if acts.split(",")[-1] == want:
+                acts, last = self.trace_holder(sw, k)
+                if last == want:
                     break
                 if t.elapsed() > 120:
                     status = "holder did not move within 120 s"

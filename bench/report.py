@@ -202,6 +202,13 @@ def havip_rows(t, res):
         if h:
             t.add("OVN: bind all holders (SB) -> hv_cfg (s)", n,
                   h.get("synced_s"))
+            st, sy = h.get("flows_settled_s"), h.get("synced_s")
+            if st is not None and sy is not None and st - sy > 1:
+                t.add("  hv_cfg -> holders' flows in the switch (s)", n,
+                      "%.1f (OpenFlow reconnections: %d)"
+                      % (st - sy, h.get("of_reconnects", 0)))
+            elif "flows_settled_s" in h and st is None:
+                t.add("  holders' flows in the switch", n, "timed out")
         f = o.get("flows", {})
         if f:
             t.add("OVN: flows per binding (all flows / N)", n,
@@ -213,8 +220,9 @@ def havip_rows(t, res):
         c = o.get("change", {})
         if c.get("flows"):
             t.add("OVN: GARP -> routed trace reaches new holder p50/p99 (ms)",
-                  n, "%.0f / %.0f" % (c["flows"]["p50_ms"],
-                                      c["flows"]["p99_ms"]))
+                  n, "%.0f / %.0f%s" % (c["flows"]["p50_ms"],
+                                        c["flows"]["p99_ms"],
+                                        separate_run(c)))
         elif c.get("status"):
             t.add("OVN: GARP change", n, c["status"][:60])
     s = slope(list(ovn.values()),
@@ -251,7 +259,8 @@ def havip_rows(t, res):
             x.get("failover", {}).get("set_holder")
         if ofo.get("flows"):
             t.add("vs OVN: GARP -> new holder in flows, p50 (ms)", n,
-                  hg and hg.get("p50_ms"), "OVN", ofo["flows"]["p50_ms"],
+                  hg and hg.get("p50_ms"), "OVN" + separate_run(ofo),
+                  ofo["flows"]["p50_ms"],
                   ratio_(hg and hg.get("p50_ms"), ofo["flows"]["p50_ms"]),
                   spec="%.1f")
     if res.get("ovn_not_run"):
@@ -259,6 +268,11 @@ def havip_rows(t, res):
               "", ",".join(str(n) for n in res["ovn_not_run"]))
     if res.get("ovn_status"):
         t.add("OVN", "", res["ovn_status"])
+
+
+def separate_run(fig):
+    """A note for a figure merged from another run (its "separate_run")."""
+    return " (separate run)" if fig.get("separate_run") else ""
 
 
 def ratio_(a, b):
