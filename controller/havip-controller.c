@@ -40,6 +40,7 @@
 #include "local-config.h"
 #include "local-ports.h"
 #include "memory.h"
+#include "nb-remote.h"
 #include "switch-conn.h"
 #include "openvswitch/dynamic-string.h"
 #include "openvswitch/poll-loop.h"
@@ -103,17 +104,6 @@ current_nb_cfg(const struct ovsdb_idl *nb_idl, int64_t prev)
         return prev;
     }
     return nb->nb_cfg;
-}
-
-/* Points 'nb_idl' at the NB remote configured in 'cfg', if any. */
-static void
-update_nb_remote(struct ovsdb_idl *nb_idl, const struct local_config *cfg)
-{
-    const char *remote = local_config_remote(cfg);
-
-    if (remote) {
-        ovsdb_idl_set_remote(nb_idl, remote, true);
-    }
 }
 
 /* Logs a change in the connection state of 'idl', named 'db_name', which
@@ -392,6 +382,7 @@ main(int argc, char *argv[])
     flows_init(&flows);
 
     struct local_config *cfg = local_config_create();
+    struct nb_remote *nb_remote = nb_remote_create();
     struct chassis *chassis = chassis_create(nb_loop.idl);
     struct controller_dbs dbs = {
         .ovs_idl = ovs_loop.idl,
@@ -416,7 +407,7 @@ main(int argc, char *argv[])
         /* Inputs. */
         struct ovsdb_idl_txn *ovs_txn = ovsdb_idl_loop_run(&ovs_loop);
         local_config_run(cfg, ovs_loop.idl);
-        update_nb_remote(nb_loop.idl, cfg);
+        nb_remote_run(nb_remote, nb_loop.idl, local_config_remote(cfg));
         struct ovsdb_idl_txn *nb_txn = ovsdb_idl_loop_run(&nb_loop);
         if (connection_changed(ovs_loop.idl, &ovs_connected,
                                "Open_vSwitch")) {
@@ -458,6 +449,7 @@ main(int argc, char *argv[])
         memory_wait();
         ofctrl_wait(flows.ofctrl);
         gateway_wait(flows.gateway);
+        nb_remote_wait(nb_remote);
         unixctl_server_wait(unixctl);
         ovsdb_idl_loop_commit_and_wait(&ovs_loop);
         if (!ovsdb_idl_loop_commit_and_wait(&nb_loop)) {
@@ -484,6 +476,7 @@ main(int argc, char *argv[])
     chassis_destroy(chassis);
     flows_destroy(&flows);
     local_config_destroy(cfg);
+    nb_remote_destroy(nb_remote);
     ovsdb_idl_loop_destroy(&nb_loop);
     ovsdb_idl_loop_destroy(&ovs_loop);
     unixctl_server_destroy(unixctl);
