@@ -412,6 +412,23 @@ desired_run(struct desired *d, const struct ovsdb_idl *nb_idl,
     }
 }
 
+/* Recomputes the fixed flows alone, after a change of the active gateway
+ * (local->active_gateway, local->gateway_tunnel), which nothing else
+ * depends on. */
+void
+desired_update_fixed(struct desired *d, const struct havip_local *local)
+{
+    struct havip_pipeline p = { .local = local };
+    struct havip_recipe r;
+
+    d->local = local;
+    if (d->need_recompute) {
+        return;
+    }
+    havip_recipe_fixed(&p, &r);
+    stage(d, &r.owner, &r);
+}
+
 /* Makes 'port' the holder of 'havip' on this chassis at once (before the
  * database knows) and recomputes that HAVIP's flows. */
 void

@@ -238,14 +238,15 @@ flows_run(struct flows *f, const struct ovsrec_bridge *br,
     /* Which chassis serves the EIPs. */
     struct havip_local *local = &f->local_ports.local;
     local->chassis = local_config_system_id(cfg);
-    if (gateway_run(f->gateway, nb_idl, local->chassis,
-                    local_config_gateway_priority(cfg),
-                    &f->local_ports.bfd_up, local)) {
-        local_changed = true;
-    }
+    bool gateway_changed = gateway_run(f->gateway, nb_idl, local->chassis,
+                                       local_config_gateway_priority(cfg),
+                                       &f->local_ports.bfd_up, local);
 
     uint64_t n_recomputes = desired_n_recomputes(f->desired);
     desired_run(f->desired, nb_idl, local, local_changed);
+    if (gateway_changed) {
+        desired_update_fixed(f->desired, local);
+    }
 
     /* The tunnels follow the ports' chassis and the Chassis table. */
     if (n_recomputes != desired_n_recomputes(f->desired) || local_changed
@@ -255,6 +256,7 @@ flows_run(struct flows *f, const struct ovsrec_bridge *br,
     if (f->tunnels_dirty && ovs_txn) {
         tunnels_run(ovs_txn, br, nb_idl, local->chassis,
                     local_config_encap_ip(cfg), local->uplink != OFPP_NONE,
+                    local_config_bfd_interval(cfg),
                     desired_chassis_needed(f->desired));
         f->tunnels_dirty = false;
     }

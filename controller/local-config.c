@@ -36,6 +36,7 @@ struct local_config {
     char *encap_type;           /* "geneve" or "vxlan". */
     char *gateway_priority;     /* Decimal 0...65535, as given. */
     int gw_priority;            /* 'gateway_priority' parsed. */
+    int bfd_interval;           /* havip-bfd-interval, in ms. */
 };
 
 /* Returns a new, empty configuration: nothing is known until
@@ -157,24 +158,25 @@ local_config_get_encap_type(const struct smap *ids)
     return "geneve";
 }
 
-/* Returns external_ids:havip-gateway-priority, 0 by default or if it is
- * not an integer between 0 and 65535 (logging why). */
+/* Returns external_ids:'key', an integer between 'min' and 'max', or 'def'
+ * if it is missing or not such an integer (logging why). */
 static int
-local_config_get_gw_priority(const struct smap *ids)
+local_config_get_int(const struct smap *ids, const char *key, int min,
+                     int max, int def)
 {
     static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(1, 5);
-    const char *s = nonempty(smap_get(ids, "havip-gateway-priority"));
-    int priority;
+    const char *s = nonempty(smap_get(ids, key));
+    int value;
 
     if (!s) {
-        return 0;
+        return def;
     }
-    if (!str_to_int(s, 10, &priority) || priority < 0 || priority > 65535) {
-        VLOG_ERR_RL(&rl, "external_ids:havip-gateway-priority=\"%s\" is "
-                    "not an integer between 0 and 65535: using 0", s);
-        return 0;
+    if (!str_to_int(s, 10, &value) || value < min || value > max) {
+        VLOG_ERR_RL(&rl, "external_ids:%s=\"%s\" is not an integer "
+                    "between %d and %d: using %d", key, s, min, max, def);
+        return def;
     }
-    return priority;
+    return value;
 }
 
 /* Rereads the configuration from the Open_vSwitch row in 'ovs_idl'.  Keeps
@@ -225,7 +227,11 @@ local_config_run(struct local_config *cfg, const struct ovsdb_idl *ovs_idl)
                      local_config_get_encap_type(ids));
 
     char prio[16];
-    cfg->gw_priority = local_config_get_gw_priority(ids);
+    cfg->gw_priority = local_config_get_int(ids, "havip-gateway-priority",
+                                            0, 65535, 0);
+    cfg->bfd_interval = local_config_get_int(ids, "havip-bfd-interval",
+                                             50, 10000,
+                                             LOCAL_CONFIG_BFD_INTERVAL);
     snprintf(prio, sizeof prio, "%d", cfg->gw_priority);
     local_config_set(&cfg->gateway_priority, "havip-gateway-priority", prio);
     cfg->is_read = true;
@@ -306,4 +312,11 @@ int
 local_config_gateway_priority(const struct local_config *cfg)
 {
     return cfg->gw_priority;
+}
+
+/* Returns the BFD interval, in ms, for tunnels to and from gateways. */
+int
+local_config_bfd_interval(const struct local_config *cfg)
+{
+    return cfg->bfd_interval;
 }

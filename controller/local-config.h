@@ -20,6 +20,8 @@
  *   havip-encap-type            geneve (default) or vxlan
  *   havip-gateway-priority      0...65535 (default 0): with an uplink, the
  *                               highest live one is the region's gateway
+ *   havip-bfd-interval          BFD interval on gateway tunnels, ms
+ *                               (default 300)
  *   hostname                    overrides the system's host name
  *
  * local_config_run() rereads the row on every main loop iteration and logs
@@ -32,6 +34,7 @@ struct ovsdb_idl;
 
 #define LOCAL_CONFIG_DEFAULT_REMOTE "unix:/var/run/havip/havip_nb.sock"
 #define LOCAL_CONFIG_DEFAULT_BRIDGE "br-int"
+#define LOCAL_CONFIG_BFD_INTERVAL 300
 
 struct local_config *local_config_create(void);
 void local_config_destroy(struct local_config *);
@@ -49,5 +52,6 @@ const char *local_config_uplink(const struct local_config *);
 const char *local_config_encap_ip(const struct local_config *);
 const char *local_config_encap_type(const struct local_config *);
 int local_config_gateway_priority(const struct local_config *);
+int local_config_bfd_interval(const struct local_config *);
 
 #endif /* controller/local-config.h */

@@ -117,10 +117,11 @@ local_ports_run(struct local_ports *lp, const struct ovsdb_idl *ovs_idl,
         }
     }
 
+    /* BFD's state feeds the gateway election only (gateway.c), which
+     * changes the fixed flows alone: not a change of the local ports. */
     bool changed = (uplink_ofport != lp->local.uplink
                     || !simap_equal(&ofports, &lp->ofports)
-                    || !simap_equal(&tunnels, &lp->tunnels)
-                    || !sset_equals(&bfd_up, &lp->bfd_up));
+                    || !simap_equal(&tunnels, &lp->tunnels));
     simap_swap(&ofports, &lp->ofports);
     simap_destroy(&ofports);
     simap_swap(&tunnels, &lp->tunnels);

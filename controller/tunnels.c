@@ -34,7 +34,7 @@ struct tunnel {
     const char *chassis;        /* Remote chassis name (in the NB IDL). */
     const char *type;           /* "geneve" or "vxlan". */
     const char *remote_ip;
-    bool bfd;
+    int bfd_interval;           /* BFD's, in ms, or 0 for no BFD. */
 };
 
 void
@@ -55,7 +55,8 @@ chassis_is_gateway(const struct nbrec_chassis *ch)
 /* Adds to 'want' (chassis name to struct tunnel) the tunnel to 'ch', if it
  * has an endpoint. */
 static void
-want_tunnel(struct shash *want, const struct nbrec_chassis *ch, bool gateway)
+want_tunnel(struct shash *want, const struct nbrec_chassis *ch, bool gateway,
+            int bfd_interval)
 {
     static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(1, 5);
 
@@ -72,7 +73,8 @@ want_tunnel(struct shash *want, const struct nbrec_chassis *ch, bool gateway)
     t->chassis = ch->name;
     t->type = ch->encap_type;
     t->remote_ip = ch->encap_ip;
-    t->bfd = gateway || chassis_is_gateway(ch);
+    t->bfd_interval = (gateway || chassis_is_gateway(ch)
+                       ? bfd_interval : 0);
     shash_add(want, ch->name, t);
 }
 
@@ -82,10 +84,10 @@ tunnel_options(const struct tunnel *t, struct smap *options,
 {
     smap_add(options, "remote_ip", t->remote_ip);
     smap_add(options, "key", "flow");
-    if (t->bfd) {
+    if (t->bfd_interval) {
         smap_add(bfd, "enable", "true");
-        smap_add_format(bfd, "min_rx", "%d", TUNNELS_BFD_INTERVAL);
-        smap_add_format(bfd, "min_tx", "%d", TUNNELS_BFD_INTERVAL);
+        smap_add_format(bfd, "min_rx", "%d", t->bfd_interval);
+        smap_add_format(bfd, "min_tx", "%d", t->bfd_interval);
     }
 }
 
@@ -100,7 +102,8 @@ tunnel_update(const struct ovsrec_interface *iface, const struct tunnel *t)
     if (strcmp(iface->type, t->type) || !smap_equal(&iface->options, &options)
         || !smap_equal(&iface->bfd, &bfd)) {
         VLOG_INFO("tunnel %s to chassis %s: %s to %s%s", iface->name,
-                  t->chassis, t->type, t->remote_ip, t->bfd ? " (BFD)" : "");
+                  t->chassis, t->type, t->remote_ip,
+                  t->bfd_interval ? " (BFD)" : "");
         COVERAGE_INC(tunnel_update);
         ovsrec_interface_set_type(iface, t->type);
         ovsrec_interface_set_options(iface, &options);
@@ -128,7 +131,8 @@ tunnel_add(struct ovsdb_idl_txn *txn, const struct ovsrec_bridge *br,
     sset_add(names, name);
 
     VLOG_INFO("adding tunnel %s to chassis %s: %s to %s%s", name,
-              t->chassis, t->type, t->remote_ip, t->bfd ? " (BFD)" : "");
+              t->chassis, t->type, t->remote_ip,
+              t->bfd_interval ? " (BFD)" : "");
     COVERAGE_INC(tunnel_add);
     tunnel_options(t, &options, &bfd);
     smap_add(&ids, TUNNELS_CHASSIS_KEY, t->chassis);
@@ -154,7 +158,8 @@ tunnel_add(struct ovsdb_idl_txn *txn, const struct ovsrec_bridge *br,
 /* Fills 'want' with the tunnels this chassis needs (see tunnels.h). */
 static void
 tunnels_wanted(const struct ovsdb_idl *nb_idl, const char *chassis,
-               bool gateway, const struct sset *needed, struct shash *want)
+               bool gateway, int bfd_interval, const struct sset *needed,
+               struct shash *want)
 {
     const struct nbrec_chassis *ch;
 
@@ -162,7 +167,7 @@ tunnels_wanted(const struct ovsdb_idl *nb_idl, const char *chassis,
         if (strcmp(ch->name, chassis)
             && (sset_contains(needed, ch->name) || gateway
                 || chassis_is_gateway(ch))) {
-            want_tunnel(want, ch, gateway);
+            want_tunnel(want, ch, gateway, bfd_interval);
         }
     }
 }
@@ -174,7 +179,8 @@ tunnels_wanted(const struct ovsdb_idl *nb_idl, const char *chassis,
 void
 tunnels_run(struct ovsdb_idl_txn *ovs_txn, const struct ovsrec_bridge *br,
             const struct ovsdb_idl *nb_idl, const char *chassis,
-            const char *encap_ip, bool gateway, const struct sset *needed)
+            const char *encap_ip, bool gateway, int bfd_interval,
+            const struct sset *needed)
 {
     if (!ovs_txn || !br || !chassis) {
         return;
@@ -184,7 +190,8 @@ tunnels_run(struct ovsdb_idl_txn *ovs_txn, const struct ovsrec_bridge *br,
     struct sset names = SSET_INITIALIZER(&names);
 
     if (encap_ip) {
-        tunnels_wanted(nb_idl, chassis, gateway, needed, &want);
+        tunnels_wanted(nb_idl, chassis, gateway, bfd_interval, needed,
+                       &want);
     }
 
     /* Existing tunnels: keep (and update) the wanted ones, delete the

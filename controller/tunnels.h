@@ -29,14 +29,10 @@ struct ovsdb_idl_txn;
 struct ovsrec_bridge;
 struct sset;
 
-/* BFD timers on tunnels that carry it, in ms: a gateway is declared down
- * after 3 x this without a packet. */
-#define TUNNELS_BFD_INTERVAL 100
-
 void tunnels_register_idl(struct ovsdb_idl *ovs_idl);
 void tunnels_run(struct ovsdb_idl_txn *ovs_txn, const struct ovsrec_bridge *,
                  const struct ovsdb_idl *nb_idl, const char *chassis,
-                 const char *encap_ip, bool gateway,
+                 const char *encap_ip, bool gateway, int bfd_interval,
                  const struct sset *needed);
 
 #endif /* controller/tunnels.h */
