@@ -50,14 +50,17 @@ release_holders(const struct havip_nb_rows *rows,
 
 /* Updates Port.chassis and Port.up of the ports in 'rows' in 'txn' (if
  * nonnull) for this 'chassis', given which ports are 'local' and whether
- * the switch has confirmed the current flows ('flows_installed'). */
-void
+ * the switch has confirmed the current flows ('flows_installed').  Returns
+ * true if a local port is still waiting to be marked up. */
+bool
 binding_run(struct ovsdb_idl_txn *txn, const struct havip_nb_rows *rows,
             const struct havip_local *local, const char *chassis,
             bool flows_installed)
 {
+    bool waiting = false;
+
     if (!txn || !chassis || !chassis[0]) {
-        return;
+        return false;
     }
     for (size_t i = 0; i < rows->n_ports; i++) {
         const struct nbrec_port *port = rows->ports[i];
@@ -78,6 +81,8 @@ binding_run(struct ovsdb_idl_txn *txn, const struct havip_nb_rows *rows,
             if (flows_installed && !port_is_up(port)) {
                 bool up = true;
                 nbrec_port_set_up(port, &up, 1);
+            } else if (!port_is_up(port)) {
+                waiting = true;
             }
         } else if (mine) {
             COVERAGE_INC(binding_release);
@@ -88,4 +93,5 @@ binding_run(struct ovsdb_idl_txn *txn, const struct havip_nb_rows *rows,
             release_holders(rows, port);
         }
     }
+    return waiting;
 }

@@ -22,7 +22,7 @@ struct havip_local;
 struct havip_nb_rows;
 struct ovsdb_idl_txn;
 
-void binding_run(struct ovsdb_idl_txn *, const struct havip_nb_rows *,
+bool binding_run(struct ovsdb_idl_txn *, const struct havip_nb_rows *,
                  const struct havip_local *, const char *chassis,
                  bool flows_installed);
 

@@ -28,9 +28,11 @@
 #include <string.h>
 #include "coverage.h"
 #include "openvswitch/dynamic-string.h"
+#include "openvswitch/poll-loop.h"
 #include "openvswitch/vlog.h"
 #include "ovsdb-idl.h"
 #include "ovsdb/havip-nb-idl.h"
+#include "timeval.h"
 #include "unixctl.h"
 #include "util.h"
 
@@ -43,7 +45,15 @@ COVERAGE_DEFINE(chassis_hv_cfg_update);
 struct chassis {
     struct ovsdb_idl *nb_idl;   /* HAVIP_Northbound (not owned). */
     char *name;                 /* Name registered last, NULL if none. */
+    long long int hv_lag_since; /* Since when hv_cfg has been behind the
+                                 * chassis' minimum, or LLONG_MAX. */
 };
+
+/* NB_Global.hv_cfg has one writer, the chassis with the smallest name, so
+ * that a hundred chassis do not race to write it after every change; if it
+ * stays behind for this long (that chassis is gone or stuck), any chassis
+ * writes it. */
+#define CHASSIS_HV_CFG_TAKEOVER_MSEC 2000
 
 static unixctl_cb_func chassis_unixctl_show;
 
@@ -55,6 +65,7 @@ chassis_create(struct ovsdb_idl *nb_idl)
     struct chassis *chassis = xzalloc(sizeof *chassis);
 
     chassis->nb_idl = nb_idl;
+    chassis->hv_lag_since = LLONG_MAX;
     unixctl_command_register("chassis/show", "", 0, 0,
                              chassis_unixctl_show, chassis);
     return chassis;
@@ -97,6 +108,33 @@ chassis_min_nb_cfg(const struct ovsdb_idl *nb_idl,
         }
     }
     return min_cfg;
+}
+
+/* Returns true if this chassis ('name') writes NB_Global.hv_cfg now: it
+ * has the smallest name, or hv_cfg has been behind for too long. */
+static bool
+chassis_writes_hv_cfg(struct chassis *chassis, const char *name)
+{
+    const struct nbrec_nb_global *nb = nbrec_nb_global_first(chassis->nb_idl);
+    const struct nbrec_chassis *row;
+    long long int now = time_msec();
+
+    if (!nb || chassis_min_nb_cfg(chassis->nb_idl, NULL) == nb->hv_cfg) {
+        chassis->hv_lag_since = LLONG_MAX;
+        return false;
+    }
+    if (chassis->hv_lag_since == LLONG_MAX) {
+        chassis->hv_lag_since = now;
+    }
+    if (now - chassis->hv_lag_since >= CHASSIS_HV_CFG_TAKEOVER_MSEC) {
+        return true;
+    }
+    NBREC_CHASSIS_FOR_EACH (row, chassis->nb_idl) {
+        if (strcmp(row->name, name) < 0) {
+            return false;
+        }
+    }
+    return true;
 }
 
 /* Within 'nb_txn', sets NB_Global.hv_cfg to the minimum nb_cfg of the
@@ -229,8 +267,19 @@ chassis_run(struct chassis *chassis, struct ovsdb_idl_txn *nb_txn,
     if (installed_cfg != CHASSIS_CFG_NONE && row->nb_cfg != installed_cfg) {
         nbrec_chassis_set_nb_cfg(row, installed_cfg);
         COVERAGE_INC(chassis_nb_cfg_ack);
-    } else if (!is_new) {
+    } else if (!is_new && chassis_writes_hv_cfg(chassis, system_id)) {
         chassis_update_hv_cfg(nb_txn, chassis->nb_idl, NULL);
+    }
+}
+
+/* Wakes the main loop when this chassis should take over writing
+ * NB_Global.hv_cfg. */
+void
+chassis_wait(const struct chassis *chassis)
+{
+    if (chassis->hv_lag_since != LLONG_MAX) {
+        poll_timer_wait_until(chassis->hv_lag_since
+                              + CHASSIS_HV_CFG_TAKEOVER_MSEC);
     }
 }
 

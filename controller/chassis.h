@@ -42,6 +42,7 @@ struct chassis_config {
 
 void chassis_run(struct chassis *, struct ovsdb_idl_txn *nb_txn,
                  const struct chassis_config *, int64_t installed_cfg);
+void chassis_wait(const struct chassis *);
 bool chassis_cleanup(struct chassis *, struct ovsdb_idl_txn *nb_txn);
 
 void chassis_format(const struct chassis *, struct ds *);

@@ -310,16 +310,29 @@ chassis_change_matters(const struct nbrec_chassis *ch)
                                         NBREC_CHASSIS_COL_GATEWAY_PRIORITY));
 }
 
+/* Returns true if 'nb_idl' has tracked changes to the Chassis table other
+ * than acknowledgements (nb_cfg), which the controllers write all the
+ * time. */
+bool
+desired_chassis_changed(const struct ovsdb_idl *nb_idl)
+{
+    const struct nbrec_chassis *ch;
+
+    NBREC_CHASSIS_FOR_EACH_TRACKED (ch, nb_idl) {
+        if (chassis_change_matters(ch)) {
+            return true;
+        }
+    }
+    return false;
+}
+
 /* Returns true if any table but HAVIP has tracked changes that can change
  * flows. */
 static bool
 other_tables_changed(const struct ovsdb_idl *nb_idl)
 {
-    const struct nbrec_chassis *ch;
-    NBREC_CHASSIS_FOR_EACH_TRACKED (ch, nb_idl) {
-        if (chassis_change_matters(ch)) {
-            return true;
-        }
+    if (desired_chassis_changed(nb_idl)) {
+        return true;
     }
 
     if (nbrec_region_track_get_first(nb_idl)

@@ -42,6 +42,7 @@ void desired_run(struct desired *, const struct ovsdb_idl *nb_idl,
                  const struct havip_local *, bool local_changed);
 void desired_force_recompute(struct desired *);
 void desired_update_fixed(struct desired *, const struct havip_local *);
+bool desired_chassis_changed(const struct ovsdb_idl *nb_idl);
 void desired_learn(struct desired *, const struct nbrec_havip *,
                    const struct nbrec_port *);
 

@@ -189,6 +189,7 @@ struct flows {
     struct desired *desired;        /* Flows computed from the NB DB. */
     struct ofctrl *ofctrl;          /* Flows on the switch. */
     bool binding_idle;              /* ofctrl idle at the last binding_run. */
+    bool binding_waiting;           /* A local port waits to be up. */
     char *target;                   /* The switch's OpenFlow target. */
     uint64_t binding_recomputes;    /* Recomputes at the last binding_run. */
 };
@@ -198,6 +199,7 @@ flows_init(struct flows *f)
 {
     local_ports_init(&f->local_ports);
     f->binding_idle = false;
+    f->binding_waiting = true;
     f->binding_recomputes = UINT64_MAX;
     f->target = NULL;
     f->gateway = gateway_create();
@@ -250,7 +252,7 @@ flows_run(struct flows *f, const struct ovsrec_bridge *br,
 
     /* The tunnels follow the ports' chassis and the Chassis table. */
     if (n_recomputes != desired_n_recomputes(f->desired) || local_changed
-        || nbrec_chassis_track_get_first(nb_idl)) {
+        || desired_chassis_changed(nb_idl)) {
         f->tunnels_dirty = true;
     }
     if (f->tunnels_dirty && ovs_txn) {
@@ -277,9 +279,11 @@ flows_run(struct flows *f, const struct ovsrec_bridge *br,
      * or the switch catching up: don't walk every port every iteration. */
     bool idle = ofctrl_is_idle(f->ofctrl);
     n_recomputes = desired_n_recomputes(f->desired);
-    if (nb_txn && (local_changed || idle != f->binding_idle
+    if (nb_txn && (local_changed
+                   || (idle != f->binding_idle && f->binding_waiting)
                    || n_recomputes != f->binding_recomputes)) {
-        binding_run(nb_txn, desired_rows(f->desired), local,
+        f->binding_waiting = binding_run(nb_txn, desired_rows(f->desired),
+                                         local,
                     local_config_system_id(cfg), idle);
         f->binding_idle = idle;
         f->binding_recomputes = n_recomputes;
@@ -337,6 +341,7 @@ static void
 flows_nb_txn_failed(struct flows *f)
 {
     f->binding_recomputes = UINT64_MAX;
+    f->binding_waiting = true;
 }
 
 int
@@ -452,6 +457,7 @@ main(int argc, char *argv[])
         ofctrl_wait(flows.ofctrl);
         gateway_wait(flows.gateway);
         nb_remote_wait(nb_remote);
+        chassis_wait(chassis);
         unixctl_server_wait(unixctl);
         ovsdb_idl_loop_commit_and_wait(&ovs_loop);
         if (!ovsdb_idl_loop_commit_and_wait(&nb_loop)) {
