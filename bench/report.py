@@ -320,9 +320,131 @@ def e2e_rows(t, res):
               target="<= 50 ms", met=m["extra_ms"] <= 50, spec="%s")
 
 
+def chassis_rows(t, res):
+    """Several chassis (bench/chassis_bench.py): each figure at C chassis
+    against the same with one chassis, same run, same N."""
+    c = res.get("chassis")
+    if not c:
+        return
+    if c.get("status"):
+        t.add("several chassis", "", c["status"])
+        return
+    if c.get("error"):
+        t.add("several chassis: failed", "", c["error"][:70])
+    n, nc = c.get("n"), c.get("chassis")
+    many, one = c.get("many") or {}, c.get("one") or {}
+    if not nc:
+        return
+    lbl = "[%d chassis]" % nc
+    st = c.get("start", {})
+    t.add("%s chassis started (BENCH_CHASSIS=%d), start (s)"
+          % (lbl, c.get("chassis_target", 0)), "", st.get("total_s"),
+          spec="%.0f")
+    if st.get("stopped_by"):
+        t.add("  stopped adding chassis", "", st["stopped_by"][:70])
+    fm = many.get("failover", {})
+    fo = one.get("failover", {})
+    sm, so = fm.get("set_holder", {}), fo.get("set_holder", {})
+    if sm:
+        t.add("%s holder change -> last chassis installed, p50 (ms)" % lbl,
+              n, sm.get("p50_ms"), "1 chassis", so.get("p50_ms"),
+              c.get("ratio_p50"), spec="%.1f")
+        t.add("%s holder change -> last chassis installed, p99 (ms)" % lbl,
+              n, sm.get("p99_ms"), "1 chassis", so.get("p99_ms"),
+              c.get("ratio_p99"), spec="%.1f")
+        ph = sm.get("phases")
+        if ph:
+            t.add("  first ack / last ack / hv_cfg written, p50 (ms)", n,
+                  "%.0f / %.0f / %.0f" % (ph["first_ack"]["p50_ms"],
+                                          ph["last_ack"]["p50_ms"],
+                                          ph["hv_cfg"]["p50_ms"]))
+        ym, yo = fm.get("sync", {}), fo.get("sync", {})
+        t.add("  nb_cfg bump alone -> hv_cfg, p50 (ms)", n, ym.get("p50_ms"),
+              "1 chassis", yo.get("p50_ms"),
+              ratio_(ym.get("p50_ms"), yo.get("p50_ms")), spec="%.1f")
+        cov = fm.get("coverage_per_change", {})
+        cpu = fm.get("cpu_ms_per_change", {})
+        cpu1 = fo.get("cpu_ms_per_change", {})
+        t.add("  per change: hv_cfg writes tried / retried", n,
+              "%.1f / %.1f" % (cov.get("chassis_hv_cfg_update", 0),
+                               cov.get("txn_try_again", 0)))
+        t.add("  per change: CPU of all controllers (ms)", n,
+              cpu.get("controllers"), "1 chassis", cpu1.get("controllers"),
+              ratio_(cpu.get("controllers"), cpu1.get("controllers")),
+              spec="%.0f")
+        t.add("  per change: CPU of the NB ovsdb-server (ms)", n,
+              cpu.get("nb_server"), "1 chassis", cpu1.get("nb_server"),
+              ratio_(cpu.get("nb_server"), cpu1.get("nb_server")),
+              spec="%.0f")
+    cm, co = many.get("converge", {}), one.get("converge", {})
+    if cm:
+        t.add("%s converge: load -> hv_cfg (s)" % lbl, n, cm.get("total_s"),
+              "1 chassis", co.get("total_s"), c.get("converge_ratio"),
+              spec="%.1f")
+        t.add("  of which after the NB commit reply (s)", n,
+              cm.get("after_commit_s"), "1 chassis", co.get("after_commit_s"),
+              ratio_(cm.get("after_commit_s"), co.get("after_commit_s")),
+              spec="%.1f")
+    mm, mo = many.get("memory", {}), one.get("memory", {})
+    if mm:
+        t.add("%s NB ovsdb-server RSS (MB)" % lbl, n,
+              kb_mb(mm.get("nb_server_kb")), "1 chassis",
+              kb_mb(mo.get("nb_server_kb")),
+              ratio_(mm.get("nb_server_kb"), mo.get("nb_server_kb")),
+              spec="%.0f")
+        if mm.get("nb_server_hwm_kb"):
+            t.add("  NB ovsdb-server peak RSS, VmHWM (MB)", n,
+                  kb_mb(mm.get("nb_server_hwm_kb")), "1 chassis",
+                  kb_mb(mo.get("nb_server_hwm_kb")),
+                  ratio_(mm.get("nb_server_hwm_kb"),
+                         mo.get("nb_server_hwm_kb")), spec="%.0f")
+        t.add("  NB per chassis, (X_C - X_1) / (C - 1): RSS / peak (MB)", n,
+              "%.1f / %s" % (kb_mb(c.get("nb_per_chassis_kb") or 0),
+                             fmt(kb_mb(c.get("nb_per_chassis_hwm_kb")),
+                                 "%.1f")))
+        t.add("  controller RSS: gateway ch1 (MB)", n,
+              kb_mb(mm.get("controller_ch1_kb")), "1 chassis",
+              kb_mb(mo.get("controller_ch1_kb")),
+              ratio_(mm.get("controller_ch1_kb"), mo.get("controller_ch1_kb")),
+              spec="%.1f")
+        t.add("  ovs-vswitchd RSS: gateway ch1 (MB)", n,
+              kb_mb(mm.get("vswitchd_ch1_kb")), "1 chassis",
+              kb_mb(mo.get("vswitchd_ch1_kb")),
+              ratio_(mm.get("vswitchd_ch1_kb"), mo.get("vswitchd_ch1_kb")),
+              spec="%.1f")
+        co_ = mm.get("controller_others", {})
+        vo_ = mm.get("vswitchd_others", {})
+        do_ = mm.get("ovsdb_others", {})
+        t.add("  other chassis, median RSS: controller / vswitchd / "
+              "ovsdb (MB)", n, "%.1f / %.1f / %.1f"
+              % (kb_mb(co_.get("median_kb") or 0),
+                 kb_mb(vo_.get("median_kb") or 0),
+                 kb_mb(do_.get("median_kb") or 0)))
+        t.add("  all chassis daemons RSS (MB)", n,
+              kb_mb(mm.get("all_chassis_kb")), spec="%.0f")
+    tn = many.get("tunnels")
+    if tn:
+        t.add("%s tunnels: gateways / others (expected)" % lbl, "",
+              "%s / %s (%s)" % (
+                  ",".join(str(v) for v in sorted(set(
+                      tn["gateways"].values()))),
+                  ",".join(str(v) for v in tn["others_counts"]),
+                  ",".join(str(v) for v in tn["expected_others"])),
+              target="as needed", met=tn.get("all_as_expected"))
+    idle = many.get("idle_cpu_percent")
+    if idle:
+        t.add("%s idle CPU, %% of a core: controllers / vswitchds / "
+              "ovsdbs / NB" % lbl, "", "%.1f / %.1f / %.1f / %.1f"
+              % (idle["controllers"], idle["vswitchds"],
+                 idle["local_ovsdbs"], idle["nb_server"]))
+    if c.get("elapsed_s"):
+        t.add("%s stage time (s)" % lbl, "", c["elapsed_s"], spec="%.0f")
+
+
 def table(res):
     t = Table()
     havip_rows(t, res)
+    chassis_rows(t, res)
     datapath_rows(t, res)
     e2e_rows(t, res)
     h = res.get("host", {})
