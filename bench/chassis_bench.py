@@ -58,6 +58,7 @@
 import glob
 import json
 import os
+import traceback
 import re
 import signal
 import subprocess
@@ -103,7 +104,8 @@ class ChassisShape:
         # the one before.
         self.groups = [list(range(s, min(s + g, c))) for s in range(0, c, g)]
         if len(self.groups) > 1 and len(self.groups[-1]) == 1:
-            self.groups[-2] += self.groups.pop()
+            last = self.groups.pop()
+            self.groups[-1] += last
         self.vpc_of = {}
         for v, grp in enumerate(self.groups):
             for i in grp:
@@ -957,17 +959,20 @@ class ChassisBench:
             log("chassis: stopped at %d: %s" % (started, stop_reason))
         return started
 
+    def open_fleet(self, name):
+        """Starts the NB server of run directory 'name' (self.nb_run) and
+        sets up the fleet of chassis under bench/work/'name'."""
+        remote = "unix:" + self.nb_run.path("havip_nb.sock")
+        self.fleet = Fleet(os.path.join(lib.WORKDIR, name), remote)
+        self.nb_run.sh("havip_start_nb >/dev/null")
+        self.nb_pid = self.nb_run.pid("havip_nb")
+        self.nb = ovsdb.Client(remote)
+
     def phase_many(self):
-        top = os.path.join(lib.WORKDIR, "chassis")
         self.fleet = None
         self.nb_run = lib.Run("chassis")
         try:
-            self.fleet = Fleet(top, "unix:%s" % self.nb_run.path(
-                "havip_nb.sock"))
-            self.nb_run.sh("havip_start_nb >/dev/null")
-            self.nb_pid = self.nb_run.pid("havip_nb")
-            self.nb = ovsdb.Client("unix:" + self.nb_run.path(
-                "havip_nb.sock"))
+            self.open_fleet("chassis")
             c = self.start_fleet()
             if c < 2:
                 raise RuntimeError("fewer than 2 chassis fit")
@@ -1049,16 +1054,10 @@ class ChassisBench:
     def phase_one(self):
         """The same NB contents and N with one chassis, ch1, holding every
         VM port."""
-        top = os.path.join(lib.WORKDIR, "chassis-1")
         self.nb_run = lib.Run("chassis-1")
         self.fleet = None
         try:
-            self.fleet = Fleet(top, "unix:%s" % self.nb_run.path(
-                "havip_nb.sock"))
-            self.nb_run.sh("havip_start_nb >/dev/null")
-            self.nb_pid = self.nb_run.pid("havip_nb")
-            self.nb = ovsdb.Client("unix:" + self.nb_run.path(
-                "havip_nb.sock"))
+            self.open_fleet("chassis-1")
             t = lib.Timer()
             self.fleet.start(self.shape, [0], all_ports=True, traced={0})
             self.wait_registered(1)
@@ -1089,7 +1088,7 @@ class ChassisBench:
             self.phase_many()
             self.phase_one()
         except Exception as e:      # Report what was measured.
-            log("chassis: failed: %s" % e)
+            log("chassis: failed: %s\n%s" % (e, traceback.format_exc()))
             self.res["error"] = str(e)[:2000]
         many, one = self.res.get("many"), self.res.get("one")
         if many and one:
