@@ -190,6 +190,8 @@ struct flows {
     struct ofctrl *ofctrl;          /* Flows on the switch. */
     bool binding_idle;              /* ofctrl idle at the last binding_run. */
     bool binding_waiting;           /* A local port waits to be up. */
+    bool binding_dirty;             /* Local ports changed since the last
+                                     * binding_run. */
     char *target;                   /* The switch's OpenFlow target. */
     uint64_t binding_recomputes;    /* Recomputes at the last binding_run. */
 };
@@ -200,6 +202,7 @@ flows_init(struct flows *f)
     local_ports_init(&f->local_ports);
     f->binding_idle = false;
     f->binding_waiting = true;
+    f->binding_dirty = true;
     f->binding_recomputes = UINT64_MAX;
     f->target = NULL;
     f->gateway = gateway_create();
@@ -233,6 +236,12 @@ flows_run(struct flows *f, const struct ovsrec_bridge *br,
           const struct local_config *cfg, bool local_changed,
           int64_t nb_cfg)
 {
+    /* A change of the local ports is remembered until binding_run() has
+     * seen it: it may come while the bridge is missing or while an NB
+     * transaction is in flight. */
+    if (local_changed) {
+        f->binding_dirty = true;
+    }
     if (!br || !ovsdb_idl_has_ever_connected(nb_idl)) {
         return;
     }
@@ -279,7 +288,7 @@ flows_run(struct flows *f, const struct ovsrec_bridge *br,
      * or the switch catching up: don't walk every port every iteration. */
     bool idle = ofctrl_is_idle(f->ofctrl);
     n_recomputes = desired_n_recomputes(f->desired);
-    if (nb_txn && (local_changed
+    if (nb_txn && (f->binding_dirty
                    || (idle != f->binding_idle && f->binding_waiting)
                    || n_recomputes != f->binding_recomputes)) {
         f->binding_waiting = binding_run(nb_txn, desired_rows(f->desired),
@@ -287,6 +296,7 @@ flows_run(struct flows *f, const struct ovsrec_bridge *br,
                     local_config_system_id(cfg), idle);
         f->binding_idle = idle;
         f->binding_recomputes = n_recomputes;
+        f->binding_dirty = false;
     }
 }
 
@@ -342,6 +352,7 @@ flows_nb_txn_failed(struct flows *f)
 {
     f->binding_recomputes = UINT64_MAX;
     f->binding_waiting = true;
+    f->binding_dirty = true;
 }
 
 int
