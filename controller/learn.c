@@ -53,8 +53,9 @@ learn_packet_in(struct desired *d, struct holders *h,
     struct flow flow;
     dp_packet_use_const(&packet, pin.packet, pin.packet_len);
     flow_extract(&packet, &flow);
+    /* 'pin' points into 'oh' (its packet, and the userdata of an
+     * NXT_PACKET_IN2): nothing to free. */
     ofp_port_t in_port = pin.flow_metadata.flow.in_port.ofp_port;
-    free(pin.userdata);
 
     if (flow.dl_type != htons(ETH_TYPE_ARP)
         || (flow.nw_proto != ARP_OP_REQUEST && flow.nw_proto != ARP_OP_REPLY)
