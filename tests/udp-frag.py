@@ -1,0 +1,50 @@
+#!/usr/bin/env python3
+# tests/udp-frag.py: large UDP datagrams (fragmented on a 1500-byte MTU)
+# for the NAT tests of tests/hostile.sh.  Run it inside a namespace.
+#
+#   udp-frag.py recv PORT SECONDS
+#       prints "LEN SOURCE intact|CORRUPT" for each datagram received on
+#       PORT, until SECONDS pass without one
+#   udp-frag.py send DST PORT SIZE COUNT [nocsum|-] [BIND]
+#       sends COUNT datagrams of SIZE bytes to DST:PORT (from address
+#       BIND, if given), without a UDP checksum with "nocsum"
+#       (SO_NO_CHECK: the receiver cannot detect a corrupted datagram)
+#
+# The payload is a fixed pattern with no zero byte, so the receiver tells
+# an intact datagram from a corrupted one.
+
+import socket
+import sys
+
+SO_NO_CHECK = 11
+
+
+def pattern(size):
+    return bytes((i * 7) % 251 + 1 for i in range(size))
+
+
+def recv(port, seconds):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind(('0.0.0.0', int(port)))
+    s.settimeout(float(seconds))
+    try:
+        while True:
+            data, addr = s.recvfrom(65535)
+            state = 'intact' if data == pattern(len(data)) else 'CORRUPT'
+            print(len(data), addr[0], state, flush=True)
+    except socket.timeout:
+        pass
+
+
+def send(dst, port, size, count, csum='-', bind=None):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    if csum == 'nocsum':
+        s.setsockopt(socket.SOL_SOCKET, SO_NO_CHECK, 1)
+    if bind:
+        s.bind((bind, 0))
+    for _ in range(int(count)):
+        s.sendto(pattern(int(size)), (dst, int(port)))
+
+
+if __name__ == '__main__':
+    {'recv': recv, 'send': send}[sys.argv[1]](*sys.argv[2:])
