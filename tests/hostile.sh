@@ -74,10 +74,11 @@ garp_pkt() {
     arp_pkt "$1" "$1" "${3:-1}" "$2" "$2"
 }
 
-# ip_pkt ETH_SRC ETH_DST SRC DST: an ICMP echo request, hex.
+# ip_pkt ETH_SRC ETH_DST SRC DST [TTL]: an ICMP echo request, hex.
 ip_pkt() {
-    printf '%s%s08004500001c0000400040010000%s%s0800f7ff00000000\n' \
-        "$(hexmac "$2")" "$(hexmac "$1")" "$(hexip "$3")" "$(hexip "$4")"
+    printf '%s%s08004500001c00004000%02x010000%s%s0800f7ff00000000\n' \
+        "$(hexmac "$2")" "$(hexmac "$1")" "${5:-64}" "$(hexip "$3")" \
+        "$(hexip "$4")"
 }
 
 # tag_pkt TPID TCI PACKET: PACKET with a VLAN header (TPID, TCI) inserted
@@ -231,6 +232,9 @@ test_hostile_ip_spoof() {
         vm5 "$(ip_pkt $MAC5 $MAC1 10.0.1.1 10.0.1.11)" 11 "$t11"
     dropped "IP from another port's IP and MAC" \
         vm5 "$(ip_pkt $MAC2 $MAC1 10.0.1.12 10.0.1.11)" 10 'priority=0 '
+    dropped "IPv6 (an empty ICMPv6 to all nodes) from a VM" \
+        vm5 "333300000001$(hexmac $MAC5)86dd600000000000$(printf 3aff)fe80000000000000080000fffe00010fff020000000000000000000000000001" \
+        10 'priority=0 '
     # From the public network: the private addresses are unreachable.
     dropped "uplink: IP to the HAVIP's private IP" \
         pub "$(ip_pkt $PUBMAC $EIPMAC 198.51.100.7 $HV)" 5 'priority=0 '
@@ -388,6 +392,53 @@ test_hostile_vlan() {
     expect_holders 0
 }
 
+test_hostile_ttl_expiry() {
+    hostile_setup
+    # TTL 1 or 0 where havip decrements it (the DNAT from the uplink, the
+    # gateway of a subnet, for routing and for the SNAT): dec_ttl drops
+    # the packet (no ICMP time exceeded is sent), counted by the flow that
+    # decrements.  The switch hands it to its slow path to make an
+    # "invalid TTL" packet-in (reason 2), which havip does not ask for (it
+    # takes action packet-ins only): nothing reaches the controller.
+    # expired WHAT PORT PACKET TABLE REGEX: as dropped(), for dec_ttl.
+    expired() {
+        echo "+ $1" >&2
+        ovs-appctl ofproto/trace br-int "in_port=$2" "$3" \
+            > "$TESTDIR/trace.out" 2>&1 || fail "$1: ofproto/trace failed"
+        acts=$(sed -n 's/^Datapath actions: //p' "$TESTDIR/trace.out")
+        case $acts in
+            *"controller(reason=2,"*) ;;
+            *) fail "$1: datapath actions $acts" ;;
+        esac
+        e_want=$(($(n_packets "$4" "$5") + 1))
+        tx=$(tx_total)
+        check ovs-appctl netdev-dummy/receive "$2" "$3"
+        wait_until '[ "$(n_packets "$4" "$5")" -ge "$e_want" ]'
+        expect_eq "$(n_packets "$4" "$5")" "$e_want" "$1: n_packets"
+        expect_eq "$(tx_total)" "$tx" "$1: packets sent"
+        measure "$1: dropped by dec_ttl (slow path)," \
+            "table $4 flow /$5/ n_packets=$e_want"
+    }
+    for ttl in 1 0; do
+        expired "uplink: IP to the EIP with TTL $ttl" \
+            pub "$(ip_pkt $PUBMAC $EIPMAC 198.51.100.7 $EIP $ttl)" \
+            5 "ip,nw_dst=$EIP "
+        expired "IP routed to another subnet with TTL $ttl" \
+            vm1 "$(ip_pkt $MAC1 $GW1 10.0.1.11 10.0.2.13 $ttl)" \
+            30 "dl_dst=$GW1 "
+        expired "IP from the HAVIP to the internet (SNAT) with TTL $ttl" \
+            vm1 "$(ip_pkt $MAC1 $GW1 $HV 198.51.100.7 $ttl)" \
+            30 "dl_dst=$GW1 "
+    done
+    # TTL 2 goes through, with TTL 1.
+    expect_trace "$(echo "$INBOUND" | sed 's/nw_ttl=64/nw_ttl=2/')" \
+        "set(eth(src=$GW1,dst=$MAC1)),set(ipv4(dst=$HV,ttl=1)),@vm1"
+    expect_holders 0
+    n=$(($(wait_stable 'coverage ofctrl_packet_in') - PIN0))
+    measure "packet-ins received by the controller: $n"
+    expect_eq "$n" 0 "packet-ins"
+}
+
 test_hostile_bad_opcode_flood() {
     hostile_setup
     # 2,000 well-formed ARPs with opcode 3 for the HAVIP from vm2 (which
@@ -469,6 +520,7 @@ flood_start() {
     FL_PIN=$(coverage ofctrl_packet_in)
     FL_GARP=$(coverage learn_garp)
     FL_REPEAT=$(coverage learn_repeat)
+    FL_WRITTEN=$(coverage holder_written)
     FL_OVERFLOW=$(coverage ofctrl_packet_in_overflow)
     FL_CPU=$(cpu_ticks "$FL_PID")
     FL_T0=$EPOCHREALTIME
@@ -498,7 +550,9 @@ flood_end() {
         "controller: packet-ins $(($(coverage ofctrl_packet_in) - FL_PIN))" \
         "(queue overflow $(($(coverage ofctrl_packet_in_overflow) - FL_OVERFLOW)))," \
         "learned $(($(coverage learn_garp) - FL_GARP))," \
-        "repeats $(($(coverage learn_repeat) - FL_REPEAT)), CPU" \
+        "repeats $(($(coverage learn_repeat) - FL_REPEAT)), holder" \
+        "written to the database $(($(coverage holder_written) - FL_WRITTEN))" \
+        "times, CPU" \
         "${FL_CPU_MS} ms in ${FL_WALL_MS} ms"
 }
 
@@ -724,4 +778,33 @@ test_hostile_nat_fragments() {
     expect_udp "UDP 3,000 bytes, no checksum, pub -> EIP (DNAT)" "$@"
     set -- $(udp_through pub 9005 vm1 "$PUB" 3000 nocsum "$HAVIP")
     expect_udp "UDP 3,000 bytes, no checksum, HAVIP -> pub (SNAT)" "$@"
+}
+
+test_hostile_ttl_flood() {
+    . "$HAVIP_SRCDIR/tests/lib-netns.sh"
+    netns_setup
+    # 50,000 datagrams from pub to the EIP with TTL 64, then 50,000 with
+    # TTL 1, which the DNAT's dec_ttl drops: what each costs the switch
+    # (the expired ones take its slow path), and that none reaches the
+    # holder or the controller.
+    vs=$(cat "$HAVIP_RUNDIR/ovs-vswitchd.pid")
+    for ttl in 64 1; do
+        d0=$(dnat_packets) rx0=$(ip_in_receives vm1)
+        flood_start
+        c0=$(cpu_ticks "$vs")
+        check udp pub send "$EIP" 9999 18 50000 - - $ttl
+        n=$(($(wait_stable dnat_packets) - d0))
+        cpu=$(( ($(cpu_ticks "$vs") - c0) * 1000 / $(getconf CLK_TCK) ))
+        rx=$(($(ip_in_receives vm1) - rx0))
+        flood_end "50,000 UDP datagrams with TTL $ttl to the EIP"
+        measure "TTL $ttl: the DNAT flow counted $n, vm1 received $rx IPv4" \
+            "datagrams, ovs-vswitchd used $cpu ms of CPU" \
+            "($((cpu * 1000 / (n > 0 ? n : 1))) us a packet counted)"
+        expect_eq "$FL_PASSED" 0 "packets to the controller"
+        if [ $ttl = 1 ]; then
+            expect_eq "$rx" 0 "datagrams with TTL 1 received by vm1"
+            [ "$n" -gt 0 ] || fail "no datagram with TTL 1 counted"
+        fi
+    done
+    expect_eq "$(($(coverage ofctrl_packet_in) - FL_PIN))" 0 "packet-ins"
 }

@@ -5,14 +5,16 @@
 #   udp-frag.py recv PORT SECONDS
 #       prints "LEN SOURCE intact|CORRUPT" for each datagram received on
 #       PORT, until SECONDS pass without one
-#   udp-frag.py send DST PORT SIZE COUNT [nocsum|-] [BIND]
+#   udp-frag.py send DST PORT SIZE COUNT [nocsum|-] [BIND|-] [TTL]
 #       sends COUNT datagrams of SIZE bytes to DST:PORT (from address
-#       BIND, if given), without a UDP checksum with "nocsum"
-#       (SO_NO_CHECK: the receiver cannot detect a corrupted datagram)
+#       BIND, if given, with IP TTL TTL), without a UDP checksum with
+#       "nocsum" (SO_NO_CHECK: the receiver cannot detect a corrupted
+#       datagram)
 #
 # The payload is a fixed pattern with no zero byte, so the receiver tells
 # an intact datagram from a corrupted one.
 
+import errno
 import socket
 import sys
 
@@ -36,14 +38,22 @@ def recv(port, seconds):
         pass
 
 
-def send(dst, port, size, count, csum='-', bind=None):
+def send(dst, port, size, count, csum='-', bind='-', ttl=None):
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     if csum == 'nocsum':
         s.setsockopt(socket.SOL_SOCKET, SO_NO_CHECK, 1)
-    if bind:
+    if bind != '-':
         s.bind((bind, 0))
+    if ttl:
+        s.setsockopt(socket.IPPROTO_IP, socket.IP_TTL, int(ttl))
+    data = pattern(int(size))
     for _ in range(int(count)):
-        s.sendto(pattern(int(size)), (dst, int(port)))
+        try:
+            s.sendto(data, (dst, int(port)))
+        except OSError as e:
+            # A full queue: this one is lost, as on a wire.
+            if e.errno not in (errno.ENOBUFS, errno.EAGAIN):
+                raise
 
 
 if __name__ == '__main__':
