@@ -13,6 +13,7 @@
 #include "desired.h"
 #include "dp-packet.h"
 #include "flow.h"
+#include "havip-flow-table.h"
 #include "havip-pipeline.h"
 #include "holders.h"
 #include "switch-conn.h"
@@ -57,12 +58,26 @@ learn_packet_in(struct desired *d, struct holders *h,
      * NXT_PACKET_IN2): nothing to free. */
     ofp_port_t in_port = pin.flow_metadata.flow.in_port.ofp_port;
 
+    /* Only the claim flow's packet-ins (table 13, havip's fixed cookie)
+     * are claims: a "controller" action someone else put on the bridge
+     * bypasses port security. */
+    if (pin.table_id != HT_CLAIM || ntohll(pin.cookie) != HFLOW_COOKIE) {
+        COVERAGE_INC(learn_bad_packet_in);
+        VLOG_WARN_RL(&rl, "packet-in on port %"PRIu16" from table %"PRIu8
+                     " cookie %#"PRIx64" is not from havip's claim flow",
+                     ofp_to_u16(in_port), pin.table_id, ntohll(pin.cookie));
+        return;
+    }
+
+    /* Port security already let only untagged ARPs from their sender
+     * through; check again what the claim depends on. */
     if (flow.dl_type != htons(ETH_TYPE_ARP)
         || (flow.nw_proto != ARP_OP_REQUEST && flow.nw_proto != ARP_OP_REPLY)
+        || flow.vlans[0].tci != htons(0)
         || !eth_addr_equals(flow.arp_sha, flow.dl_src)) {
         COVERAGE_INC(learn_bad_packet_in);
-        VLOG_WARN_RL(&rl, "packet-in on port %"PRIu16" is not an ARP from "
-                     "its sender", ofp_to_u16(in_port));
+        VLOG_WARN_RL(&rl, "packet-in on port %"PRIu16" is not an untagged "
+                     "ARP from its sender", ofp_to_u16(in_port));
         return;
     }
 

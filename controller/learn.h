@@ -7,10 +7,11 @@
 #ifndef LEARN_H
 #define LEARN_H 1
 
-/* Holder learning from the packet-ins of table 13: an ARP whose sender IP
- * is a HAVIP's, from an associated port that is not the holder.  Anything
- * else in a packet-in (a malformed packet, an unknown port, a HAVIP with
- * learning off) is counted and dropped. */
+/* Holder learning from the packet-ins of table 13: an untagged ARP request
+ * or reply whose sender IP is a HAVIP's, from an associated port that is
+ * not the holder.  Anything else in a packet-in (not from havip's claim
+ * flow, a malformed packet, an unknown port, a HAVIP with learning off) is
+ * counted and dropped. */
 
 struct desired;
 struct holders;

@@ -374,6 +374,7 @@ havip_recipe_subnet(const struct havip_pipeline *p,
     if (!recipe_set_subnet(p, subnet, r)) {
         return false;
     }
+    r->uplink = p->local->uplink;
     for (size_t i = 0; i < p->rows->n_ports; i++) {
         const struct nbrec_port *port = p->rows->ports[i];
         struct havip_remote remote;
@@ -645,7 +646,7 @@ emit_eip(struct emit *e, ovs_be32 private_ip, bool source_here)
                   &(ovs_be32) { htonl(r->subnet_key) });
     put_set_mac(&e->ofpacts, MFF_ETH_SRC, r->gateway_mac);
     put_dec_ttl(&e->ofpacts);
-    put_goto(&e->ofpacts, HT_L3);
+    put_goto(&e->ofpacts, HT_UPLINK_SRC);
     emit_flow(e, HT_UPLINK, 100, &m);
 }
 
@@ -687,19 +688,34 @@ emit_fixed(struct emit *e)
     put_goto(&e->ofpacts, HT_ARP_RESPONDER);
     emit_flow(e, HT_HOLDER_ARP, 0, &m);
 
-    /* A non-holder's ARP claiming a HAVIP IP: to the controller (which
-     * makes the port the holder) and flooded, never answered; without
-     * learning, only flooded.  IP from a HAVIP IP: on as usual. */
+    /* A non-holder's ARP request or reply claiming a HAVIP IP: to the
+     * controller (which makes the port the holder) and flooded, never
+     * answered; without learning, only flooded.  An ARP with any other
+     * opcode is dropped here (priority 5, which counts them): it claims
+     * nothing, and sent to the controller it would only use up the
+     * learning meter that every port of the chassis shares.  IP from a
+     * HAVIP IP: on as usual. */
     put_goto(&e->ofpacts, HT_ARP_RESPONDER);
     emit_flow(e, HT_CLAIM, 0, &m);
     put_goto(&e->ofpacts, HT_ARP_RESPONDER);
     emit_flow(e, HT_CLAIM_NOLEARN, 0, &m);
     match_set_dl_type(&m, htons(ETH_TYPE_ARP));
-    put_goto(&e->ofpacts, HT_L2);
-    emit_flow(e, HT_CLAIM_NOLEARN, 10, &m);
-    put_learn(&e->ofpacts);
-    put_goto(&e->ofpacts, HT_L2);
-    emit_flow(e, HT_CLAIM, 10, &m);
+    emit_flow(e, HT_CLAIM, 5, &m);
+    emit_flow(e, HT_CLAIM_NOLEARN, 5, &m);
+    for (uint8_t op = ARP_OP_REQUEST; op <= ARP_OP_REPLY; op++) {
+        match_set_nw_proto(&m, op);
+        put_goto(&e->ofpacts, HT_L2);
+        emit_flow(e, HT_CLAIM_NOLEARN, 10, &m);
+        put_learn(&e->ofpacts);
+        put_goto(&e->ofpacts, HT_L2);
+        emit_flow(e, HT_CLAIM, 10, &m);
+    }
+
+    /* From the uplink, DNATed, from a source outside the VPC: delivered
+     * by IP. */
+    match_init_catchall(&m);
+    put_goto(&e->ofpacts, HT_L3);
+    emit_flow(e, HT_UPLINK_SRC, 0, &m);
 
     /* Not an ARP request we answer: on to L2. */
     match_init_catchall(&m);
@@ -725,7 +741,10 @@ emit_fixed(struct emit *e)
      * is dropped (and counted). */
     match_init_catchall(&m);
     if (r->active_gateway) {
+        /* Untagged frames only: a VLAN header would hide behind dl_type
+         * (see emit_port()), and the uplink is not a trunk. */
         match_set_in_port(&m, r->uplink);
+        match_set_vlan_vid(&m, htons(0));
         put_goto(&e->ofpacts, HT_UPLINK);
         emit_flow(e, HT_CLASSIFY, 100, &m);
 
@@ -775,6 +794,19 @@ emit_subnet(struct emit *e)
                   &(ovs_be32) { htonl(r->subnet_key) });
     put_goto(&e->ofpacts, HT_L3);
     emit_flow(e, HT_ROUTE, 100, &m);
+
+    /* On a gateway chassis: a packet from the public network DNATed into
+     * the VPC with a source address in this subnet is spoofed (the
+     * subnet is reached from inside the VPC, never through the uplink):
+     * dropped, and counted by this flow, instead of reaching the holder
+     * as if a port of the VPC had sent it. */
+    if (r->uplink != OFPP_NONE) {
+        match_init_catchall(&m);
+        match_vpc(&m, r);
+        match_set_dl_type(&m, htons(ETH_TYPE_IP));
+        match_set_nw_src_masked(&m, r->cidr.net, havip_cidr_mask(&r->cidr));
+        emit_flow(e, HT_UPLINK_SRC, 100, &m);
+    }
 
     /* Broadcast and multicast (ARP requests, VRRP adverts): to every
      * local port of the subnet but the one it came from, and a copy to
@@ -852,7 +884,10 @@ emit_port(struct emit *e)
     put_goto(&e->ofpacts, HT_PORT_SEC_L2);
     emit_flow(e, HT_CLASSIFY, 100, &m);
 
-    /* Port security, L2: own MAC; IPv4 and ARP only. */
+    /* Port security, L2: own MAC, no VLAN header; IPv4 and ARP only.  (The
+     * switch matches dl_type on the ethertype inside a VLAN header, so
+     * without vlan_vid a tagged frame would pass as IPv4 or ARP.) */
+    match_set_vlan_vid(&m, htons(0));
     match_set_dl_src(&m, r->mac);
     match_set_dl_type(&m, htons(ETH_TYPE_IP));
     put_move(&e->ofpacts, MFF_IPV4_SRC, MFF_REG4);

@@ -41,6 +41,8 @@ enum havip_table {
                              * tunnel. */
     HT_FROM_TUNNEL = 1,     /* tun_id: a local port, or the uplink. */
     HT_UPLINK = 5,          /* From the public network: EIP ARP, DNAT. */
+    HT_UPLINK_SRC = 6,      /* After DNAT: a source inside the VPC is
+                             * spoofed. */
     HT_PORT_SEC_L2 = 10,    /* Source MAC; source IP or SPA into reg4. */
     HT_PORT_SEC_L3 = 11,    /* Source IP: the port's own or a HAVIP's. */
     HT_HOLDER_ARP = 12,     /* The holder's ARP for its HAVIP: no reply. */
@@ -123,8 +125,9 @@ struct havip_recipe {
     struct havip_remote remote; /* PORT elsewhere, or a HAVIP's holder
                                  * elsewhere: how to reach it; tunnel
                                  * OFPP_NONE otherwise. */
-    ofp_port_t uplink;          /* FIXED, and with an EIP: this gateway
-                                 * chassis's uplink, or OFPP_NONE. */
+    ofp_port_t uplink;          /* FIXED, SUBNET, and with an EIP: this
+                                 * gateway chassis's uplink, or
+                                 * OFPP_NONE. */
     ofp_port_t gateway_tunnel;  /* FIXED: see struct havip_local. */
     uint32_t subnet_key;
     uint64_t vpc_key;

@@ -204,7 +204,23 @@ test_eip_inbound(void)
         "table=5, priority=100, ip,nw_dst=203.0.113.10, "
         "actions=set_field:10.0.1.100->ip_dst,set_field:VPC1->metadata,"
         "set_field:S1->reg6,set_field:0a:00:00:00:00:01->eth_src,dec_ttl,"
-        "goto_table:35\n");
+        "goto_table:6\n");
+    /* After DNAT, a source inside the VPC is spoofed: dropped, per subnet
+     * of the VPC, on a chassis with an uplink only. */
+    assert_flows(NULL, HT_UPLINK_SRC,
+        "table=6, priority=0, actions=goto_table:35\n"
+        "table=6, priority=100, ip,metadata=VPC1,nw_src=10.0.1.0/24, "
+        "actions=drop\n"
+        "table=6, priority=100, ip,metadata=VPC1,nw_src=10.0.2.0/24, "
+        "actions=drop\n"
+        "table=6, priority=100, ip,metadata=VPC2,nw_src=10.0.1.0/24, "
+        "actions=drop\n");
+    local.uplink = OFPP_NONE;
+    compute();
+    assert_flows(NULL, HT_UPLINK_SRC,
+        "table=6, priority=0, actions=goto_table:35\n");
+    local.uplink = u16_to_ofp(9);
+    compute();
     assert_flows(&h1->header_.uuid, HT_L3,
         "table=35, priority=100, ip,metadata=VPC1,nw_dst=10.0.1.100, "
         "actions=set_field:0a:00:00:00:01:0b->eth_dst,output:1\n");
@@ -307,7 +323,8 @@ test_tunnels_in(void)
         "table=0, priority=100, in_port=21, actions=goto_table:1\n"
         "table=0, priority=100, in_port=3, actions=set_field:VPC1->metadata,"
         "set_field:S2->reg6,goto_table:10\n"
-        "table=0, priority=100, in_port=9, actions=goto_table:5\n");
+        "table=0, priority=100, in_port=9,vlan_tci=0x0000/0x1fff, "
+        "actions=goto_table:5\n");
     assert_flows(&(struct uuid) { .parts = { 0 } }, HT_FROM_TUNNEL,
         "table=1, priority=0, actions=drop\n"
         "table=1, priority=100, tun_id=0xffffff, actions=output:9\n");
@@ -409,10 +426,11 @@ test_port_security(void)
         "table=11, priority=100, reg4=0xa00020b,in_port=3, "
         "actions=goto_table:20\n");
     assert_flows(&p1->header_.uuid, HT_PORT_SEC_L2,
-        "table=10, priority=100, arp,in_port=1,dl_src=0a:00:00:00:01:0b,"
-        "arp_sha=0a:00:00:00:01:0b, "
+        "table=10, priority=100, arp,in_port=1,vlan_tci=0x0000/0x1fff,"
+        "dl_src=0a:00:00:00:01:0b,arp_sha=0a:00:00:00:01:0b, "
         "actions=move:NXM_OF_ARP_SPA[]->NXM_NX_REG4[],goto_table:11\n"
-        "table=10, priority=100, ip,in_port=1,dl_src=0a:00:00:00:01:0b, "
+        "table=10, priority=100, ip,in_port=1,vlan_tci=0x0000/0x1fff,"
+        "dl_src=0a:00:00:00:01:0b, "
         "actions=move:NXM_OF_IP_SRC[]->NXM_NX_REG4[],goto_table:11\n");
     teardown();
 }
@@ -639,8 +657,16 @@ test_holder_override_and_learn_option(void)
         "table=20, priority=0, actions=goto_table:30\n");
     assert_flows(NULL, HT_CLAIM,
         "table=13, priority=0, actions=goto_table:20\n"
-        "table=13, priority=10, arp, actions=controller(max_len=128,"
-        "meter_id=1),goto_table:30\n");
+        "table=13, priority=10, arp,arp_op=1, actions=controller("
+        "max_len=128,meter_id=1),goto_table:30\n"
+        "table=13, priority=10, arp,arp_op=2, actions=controller("
+        "max_len=128,meter_id=1),goto_table:30\n"
+        "table=13, priority=5, arp, actions=drop\n");
+    assert_flows(NULL, HT_CLAIM_NOLEARN,
+        "table=14, priority=0, actions=goto_table:20\n"
+        "table=14, priority=10, arp,arp_op=1, actions=goto_table:30\n"
+        "table=14, priority=10, arp,arp_op=2, actions=goto_table:30\n"
+        "table=14, priority=5, arp, actions=drop\n");
 
     smap_add(&h1->options, "learn", "false");
     compute();
