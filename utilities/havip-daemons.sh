@@ -14,6 +14,7 @@ havip_env() {
     HAVIP_RUNDIR=$1
     mkdir -p "$HAVIP_RUNDIR"
     export HAVIP_RUNDIR
+    export HAVIP_LOGDIR=$HAVIP_RUNDIR HAVIP_DBDIR=$HAVIP_RUNDIR
     export OVS_RUNDIR=$HAVIP_RUNDIR OVS_LOGDIR=$HAVIP_RUNDIR \
            OVS_DBDIR=$HAVIP_RUNDIR OVS_SYSCONFDIR=$HAVIP_RUNDIR \
            OVS_PKGDATADIR=/usr/share/openvswitch
@@ -21,22 +22,21 @@ havip_env() {
     export PATH=$HAVIP_SRCDIR/controller:$HAVIP_SRCDIR/utilities:$PATH
 }
 
-# havip_start_nb: a stock ovsdb-server serving HAVIP_Northbound, with NB_Global.
+# havip_start_nb: a stock ovsdb-server serving HAVIP_Northbound, on a new
+# database file, with NB_Global.
 havip_start_nb() {
     rm -f "$HAVIP_RUNDIR/havip_nb.db"
-    ovsdb-tool create "$HAVIP_RUNDIR/havip_nb.db" \
-        "$HAVIP_SRCDIR/ovsdb/havip-nb.ovsschema" || return 1
     havip_run_nb_server
 }
 
-# havip_run_nb_server: (re)starts the NB ovsdb-server on the existing file.
+# havip_run_nb_server: (re)starts the NB ovsdb-server on the database file
+# as the packages' units do (havip-ctl start_nb): the file is created when
+# missing and converted to the checkout's schema when it is of another
+# version.
 havip_run_nb_server() {
-    ovsdb-server --detach --no-chdir \
-        --pidfile="$HAVIP_RUNDIR/havip_nb.pid" \
-        --log-file="$HAVIP_RUNDIR/havip_nb.log" \
-        --unixctl="$HAVIP_RUNDIR/havip_nb.ctl" \
-        --remote="punix:$HAVIP_RUNDIR/havip_nb.sock" \
-        "$HAVIP_RUNDIR/havip_nb.db" || return 1
+    "$HAVIP_SRCDIR/utilities/havip-ctl" \
+        --db-nb-schema="$HAVIP_SRCDIR/ovsdb/havip-nb.ovsschema" start_nb \
+        || return 1
     havip-nbctl --timeout=10 --may-exist init
 }
 
