@@ -36,6 +36,7 @@
 #include "dirs.h"
 #include "fatal-signal.h"
 #include "gateway.h"
+#include "havip-version.h"
 #include "lib/vswitch-idl.h"
 #include "local-config.h"
 #include "local-ports.h"
@@ -540,6 +541,7 @@ parse_options(int argc, char *argv[], char **unixctl_path)
 
         case 'V':
             ovs_print_version(OFP15_VERSION, OFP15_VERSION);
+            printf("havip %s\n", HAVIP_VERSION);
             printf("HAVIP_Northbound DB Schema %s\n", nbrec_get_db_version());
             exit(EXIT_SUCCESS);
 

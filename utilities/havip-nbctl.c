@@ -50,6 +50,7 @@
 
 #include "havip-addr.h"
 #include "havip-rules.h"
+#include "havip-version.h"
 #include "ovsdb/havip-nb-idl.h"
 
 VLOG_DEFINE_THIS_MODULE(havip_nbctl);
@@ -291,6 +292,7 @@ parse_options(int argc, char *argv[], struct shash *local_options)
 
         case 'V':
             ovs_print_version(0, 0);
+            printf("havip %s\n", HAVIP_VERSION);
             printf("DB Schema %s\n", nbrec_get_db_version());
             exit(EXIT_SUCCESS);
 
