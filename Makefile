@@ -10,6 +10,9 @@
 #   make sandbox    build, then start a private sandbox and leave a shell
 #   make demo       build, then run the failover demo non-interactively
 #   make bench      build, then run the benchmarks (never part of check)
+#   make install    install the programs, schema, control script and manual
+#                   pages under $(DESTDIR)$(PREFIX)
+#   make deb        build the Debian packages into deb/ and lint them
 
 HAVIP_CACHE ?= /var/cache/havip
 TESTS ?=
@@ -24,7 +27,7 @@ ALL_CFLAGS = $(WARNINGS) $(CFLAGS) -std=gnu11 -I. -Iinclude \
 LIBOVS = $(OVS)/lib/.libs/libopenvswitch.a
 OVS_LIBS = -latomic -lm -lssl -lcrypto -lpthread
 
-.PHONY: all check sandbox demo bench clean distclean deps
+.PHONY: all check sandbox demo bench clean distclean deps install deb
 all:
 
 # Debian packages and the cached OVS build.  '.ovs.mk' names the OVS tree;
@@ -76,19 +79,19 @@ $(ALL_OBJS): ovsdb/havip-nb-idl.h
 Q = $(if $(V),,@)
 %.o: %.c
 	@$(if $(V),,echo "  CC      $@")
-	$(Q)$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
+	$(Q)$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
 
 flows/libhavip.a: $(LIB_OBJS)
 	rm -f $@ && ar rcs $@ $^
 
 controller/havip-controller: $(CONTROLLER_OBJS) flows/libhavip.a $(LIBOVS)
-	$(CC) $(CFLAGS) -o $@ $^ $(OVS_LIBS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(OVS_LIBS)
 
 utilities/havip-nbctl: $(NBCTL_OBJS) flows/libhavip.a $(LIBOVS)
-	$(CC) $(CFLAGS) -o $@ $^ $(OVS_LIBS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(OVS_LIBS)
 
 tests/unit/test-unit: $(UNIT_OBJS) flows/libhavip.a $(LIBOVS)
-	$(CC) $(CFLAGS) -o $@ $^ -lcunit $(OVS_LIBS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ -lcunit $(OVS_LIBS)
 
 -include $(ALL_OBJS:.o=.d)
 
@@ -105,6 +108,30 @@ demo: all
 bench: all
 	bench/run
 
+# Installation and the Debian packages.  "make install PREFIX=/usr" lays the
+# files out as the packages ship them (debian/*.install); "make deb" builds
+# the packages from a copy of the checkout with dpkg-buildpackage
+# (build-aux/deb.sh) and leaves them in deb/.
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+PKGDATADIR ?= $(PREFIX)/share/havip
+MANDIR ?= $(PREFIX)/share/man
+INSTALL ?= install
+
+install: controller/havip-controller utilities/havip-nbctl
+	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(PKGDATADIR)/scripts \
+		$(DESTDIR)$(MANDIR)/man8
+	$(INSTALL) -m 755 controller/havip-controller utilities/havip-nbctl \
+		$(DESTDIR)$(BINDIR)
+	$(INSTALL) -m 644 ovsdb/havip-nb.ovsschema $(DESTDIR)$(PKGDATADIR)
+	$(INSTALL) -m 755 utilities/havip-ctl $(DESTDIR)$(PKGDATADIR)/scripts
+	$(INSTALL) -m 644 controller/havip-controller.8 \
+		utilities/havip-nbctl.8 utilities/havip-ctl.8 \
+		$(DESTDIR)$(MANDIR)/man8
+
+deb:
+	build-aux/deb.sh $(HAVIP_CACHE)
+
 clean:
 	rm -f $(PROGRAMS) flows/libhavip.a
 	find . -name '*.o' -o -name '*.d' | xargs rm -f
@@ -112,3 +139,4 @@ clean:
 
 distclean: clean
 	rm -f .ovs.mk .deps-stamp
+	rm -rf build/deb deb

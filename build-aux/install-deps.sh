@@ -6,8 +6,13 @@
 # Packages are installed with services held back (policy-rc.d), so that
 # installing openvswitch-switch or keepalived never starts the host's own
 # daemons: havip's tools and tests start private instances instead.
+#
+# With HAVIP_NO_DEPS set (debian/rules sets it), does nothing: a package
+# build gets its packages from Build-Depends, never from apt.
 
 set -e
+
+[ -n "${HAVIP_NO_DEPS:-}" ] && exit 0
 
 default_packages="openvswitch-source openvswitch-switch openvswitch-common
 python3-openvswitch libevent-dev libcunit1-dev libssl-dev keepalived
