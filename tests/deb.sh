@@ -265,6 +265,22 @@ test_deb_installed_daemons() {
     check_output "$root/usr/bin/havip-controller" readlink "/proc/$pid/exe"
     check test -s "$HAVIP_RUNDIR/havip-controller.log"
 
+    # The packages' logrotate files, pointed at the run directory: each
+    # daemon writes to the new log file after the rotation.
+    if command -v logrotate >/dev/null; then
+        for u in havip-central havip-controller; do
+            sed "s,/var/log/havip/,$HAVIP_RUNDIR/,; s,/run/havip/,$HAVIP_RUNDIR/,g" \
+                "$root/etc/logrotate.d/$u" >"logrotate-$u"
+            check logrotate -f --state="$TESTDIR/logrotate.state" \
+                "logrotate-$u"
+        done
+        for d in havip_nb havip-controller; do
+            check test -f "$HAVIP_RUNDIR/$d.log.1"
+            pid=$(cat "$HAVIP_RUNDIR/$d.pid")
+            wait_until "ls -l /proc/$pid/fd | grep -q ' $HAVIP_RUNDIR/$d.log\$'" 30
+        done
+    fi
+
     # Stopped with --restart, the chassis stays; without, it leaves.
     check "$ctl" --restart stop_controller
     check_fails 1 '' "$ctl" status_controller
