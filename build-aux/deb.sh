@@ -22,6 +22,13 @@ cd "$top"
 "$top/build-aux/install-deps.sh" debhelper lintian dpkg-dev fakeroot
 
 version=$(dpkg-parsechangelog -S Version)
+program_version=$(sed -n 's/^#define HAVIP_VERSION "\(.*\)"$/\1/p' \
+    include/havip-version.h)
+if [ "$version" != "$program_version" ]; then
+    echo "deb: debian/changelog says $version," \
+         "include/havip-version.h $program_version" >&2
+    exit 1
+fi
 build=$top/build/deb
 src=$build/havip-$version
 out=$top/deb
