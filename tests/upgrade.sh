@@ -178,3 +178,75 @@ test_upgrade_missing_schema() {
     check_output '' upgrade_backups
     [ ! -e "$HAVIP_RUNDIR/havip_nb.pid" ] || fail "a server started"
 }
+
+# A conversion that the rows cannot satisfy (a schema 1.2.0 that makes
+# Port.ip unique, two ports with one address).  "ovsdb-tool convert" of
+# OVS 3.1 then writes a database without any row and exits 0; start_nb
+# sees the rows gone, puts the original file back, says so and starts
+# nothing.
+test_upgrade_failed_conversion() {
+    python3 - "$upgrade_schema" >strict.ovsschema <<'PY'
+import json, sys
+schema = json.load(open(sys.argv[1]))
+schema["version"] = "1.2.0"
+schema["tables"]["Port"]["indexes"].append(["ip"])
+json.dump(schema, sys.stdout, indent=2)
+PY
+    check ovsdb-tool create "$upgrade_db" "$upgrade_schema"
+    check ovsdb-tool transact "$upgrade_db" '["HAVIP_Northbound",
+        {"op": "insert", "table": "Region", "uuid-name": "r1",
+         "row": {"name": "r1"}},
+        {"op": "insert", "table": "VPC", "uuid-name": "vpc1",
+         "row": {"name": "vpc1", "region": ["named-uuid", "r1"]}},
+        {"op": "insert", "table": "Subnet", "uuid-name": "s1",
+         "row": {"name": "s1", "vpc": ["named-uuid", "vpc1"],
+                 "cidr": "10.0.1.0/24"}},
+        {"op": "insert", "table": "Port",
+         "row": {"name": "p1", "subnet": ["named-uuid", "s1"],
+                 "ip": "10.0.1.11"}},
+        {"op": "insert", "table": "Port",
+         "row": {"name": "p2", "subnet": ["named-uuid", "s1"],
+                 "ip": "10.0.1.11"}}]'
+    cksum=$(ovsdb-tool db-cksum "$upgrade_db" | cut -d' ' -f1)
+    backup=$HAVIP_RUNDIR/havip_nb.db.backup1.1.0-$cksum
+    rc=0
+    upgrade_ctl --db-nb-schema="$TESTDIR/strict.ovsschema" start_nb \
+        >start.out 2>&1 || rc=$?
+    cat start.out >&2
+    expect_eq "$rc" 1 "start_nb's exit status"
+    check_output "havip-ctl: converting $upgrade_db to schema 1.2.0 would lose rows (table, rows before, after: Port 2 0, Region 1 0, Subnet 1 0, VPC 1 0): they break the new schema's constraints; the file is restored from $backup" \
+        tail -1 start.out
+    [ ! -e "$HAVIP_RUNDIR/havip_nb.pid" ] || fail "a server started"
+    check_output 1.1.0 ovsdb-tool db-version "$upgrade_db"
+    check cmp "$upgrade_db" "$backup"
+    check_output 2 sh -c "ovsdb-tool query '$upgrade_db' \
+        '[\"HAVIP_Northbound\", {\"op\": \"select\", \"table\": \"Port\",
+          \"where\": []}]' | grep -o '\"name\":\"p[12]\"' | wc -l"
+}
+
+# A schema that drops a table (Chassis) and a column (Port.tunnel_key):
+# their data go, on purpose, and the conversion is not refused for it.
+test_upgrade_table_dropped() {
+    python3 - "$upgrade_schema" >smaller.ovsschema <<'PY'
+import json, sys
+schema = json.load(open(sys.argv[1]))
+schema["version"] = "1.2.0"
+del schema["tables"]["Chassis"]
+del schema["tables"]["Port"]["columns"]["tunnel_key"]
+json.dump(schema, sys.stdout, indent=2)
+PY
+    upgrade_old_db
+    check upgrade_ctl start_nb
+    check havip-nbctl set Port p1 tunnel_key=5
+    check upgrade_ctl stop_nb
+    check upgrade_ctl --db-nb-schema="$TESTDIR/smaller.ovsschema" start_nb
+    check_output 1.2.0 ovsdb-tool db-version "$upgrade_db"
+    check_output 'p1
+p2' nb_field Port name
+    check_output 'hv1' nb_field HAVIP name
+    ovsdb-client list-tables "$HAVIP_NB_DB" HAVIP_Northbound >tables.out
+    grep -qx Chassis tables.out && fail "Chassis is still there"
+    ovsdb-client list-columns "$HAVIP_NB_DB" HAVIP_Northbound Port >columns.out
+    grep -q tunnel_key columns.out && fail "Port.tunnel_key is still there"
+    return 0
+}
