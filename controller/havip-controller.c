@@ -541,8 +541,8 @@ parse_options(int argc, char *argv[], char **unixctl_path)
 
         case 'V':
             ovs_print_version(OFP15_VERSION, OFP15_VERSION);
-            printf("havip %s\n", HAVIP_VERSION);
             printf("HAVIP_Northbound DB Schema %s\n", nbrec_get_db_version());
+            printf("havip %s\n", HAVIP_VERSION);
             exit(EXIT_SUCCESS);
 
         case OPT_UNIXCTL:

@@ -187,15 +187,15 @@ test_deb_install_root() {
     # The installed programs, run from the root.
     check_output "havip-controller (Open vSwitch) $deb_ovs_version
 OpenFlow versions 0x6:0x6
-havip $deb_version
-HAVIP_Northbound DB Schema $deb_schema_version" \
+HAVIP_Northbound DB Schema $deb_schema_version
+havip $deb_version" \
         "$root/usr/bin/havip-controller" --version
     check "$root/usr/bin/havip-controller" --help
     grep -q '^usage: havip-controller \[OPTIONS\] \[OVS_DB\]$' check.out \
         || fail "havip-controller --help"
     check_output "havip-nbctl (Open vSwitch) $deb_ovs_version
-havip $deb_version
-DB Schema $deb_schema_version" "$root/usr/bin/havip-nbctl" --version
+DB Schema $deb_schema_version
+havip $deb_version" "$root/usr/bin/havip-nbctl" --version
     check "$root/usr/bin/havip-nbctl" --help
     grep -q '^usage: havip-nbctl \[OPTIONS\] COMMAND \[ARG\.\.\.\]$' check.out \
         || fail "havip-nbctl --help"

@@ -292,8 +292,8 @@ parse_options(int argc, char *argv[], struct shash *local_options)
 
         case 'V':
             ovs_print_version(0, 0);
-            printf("havip %s\n", HAVIP_VERSION);
             printf("DB Schema %s\n", nbrec_get_db_version());
+            printf("havip %s\n", HAVIP_VERSION);
             exit(EXIT_SUCCESS);
 
         VLOG_OPTION_HANDLERS
