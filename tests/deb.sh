@@ -304,10 +304,30 @@ test_deb_installed_daemons() {
 
     check "$ctl" stop_nb
     check_fails 1 '' "$ctl" status_nb
-    # A second start keeps the database.
-    check "$ctl" start_nb
+
+    # What the units run: the daemons in the foreground, in place of
+    # havip-ctl (the pidfile names the process systemd started); a second
+    # start keeps the database.
+    "$ctl" run_nb >run_nb.out 2>&1 &
+    nb_pid=$!
+    wait_until "\"$ctl\" status_nb" 30
+    check_output "$nb_pid" cat "$HAVIP_RUNDIR/havip_nb.pid"
     check_output 'region r1
     vpc vpc1' havip-nbctl show
+    "$ctl" --ovs-db="unix:$HAVIP_RUNDIR/db.sock" run_controller \
+        >run_controller.out 2>&1 &
+    controller_pid=$!
+    wait_until "\"$ctl\" status_controller" 30
+    check_output "$controller_pid" cat "$HAVIP_RUNDIR/havip-controller.pid"
+    wait_until '[ "$(havip-nbctl chassis-list)" = hv1 ]' 30
+    check "$ctl" stop_controller
+    check_output '' havip-nbctl chassis-list
+    check "$ctl" stop_nb
+    for pid in $nb_pid $controller_pid; do
+        rc=0
+        wait "$pid" || rc=$?
+        expect_eq "$rc" 0 "the exit status of foreground daemon $pid"
+    done
 }
 
 # The packages installed with apt into a debootstrapped Debian 12, with
