@@ -90,6 +90,14 @@ utilities/havip-nbctl: $(NBCTL_OBJS) flows/libhavip.a $(LIBOVS)
 tests/unit/test-unit: $(UNIT_OBJS) flows/libhavip.a $(LIBOVS)
 	$(CC) $(CFLAGS) -o $@ $^ -lcunit $(OVS_LIBS)
 
+# havip-trace: one packet through the pipeline, in havip's terms.
+TRACE_OBJS = utilities/havip-trace.o
+ALL_OBJS += $(TRACE_OBJS)
+PROGRAMS += utilities/havip-trace
+all: utilities/havip-trace
+utilities/havip-trace: $(TRACE_OBJS) flows/libhavip.a $(LIBOVS)
+	$(CC) $(CFLAGS) -o $@ $^ $(OVS_LIBS)
+
 -include $(ALL_OBJS:.o=.d)
 
 # Tests, sandbox, demo, benchmarks.
