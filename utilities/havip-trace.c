@@ -197,7 +197,7 @@ read_local(struct tracer *t)
         }
     }
     if (!br) {
-        trace_fatal("%s: no bridge %s", ovs_db, t->bridge);
+        trace_fatal("%s: no such bridge", t->bridge);
     }
     for (size_t i = 0; i < br->n_ports; i++) {
         const struct ovsrec_port *port = br->ports[i];
@@ -1344,6 +1344,38 @@ explain_step(struct tracer *t, const struct trace_step *step)
     }
 }
 
+/* Applies the step's writes of the fields the explanation reads (VPC and
+ * subnet keys, NAT, MACs) to t->flow, so that the next steps are explained
+ * with the packet as it is then. */
+static void
+step_apply(struct tracer *t, const struct trace_step *step)
+{
+    char buf[64];
+    ovs_be32 ip;
+
+    if (step_set_field(step, "metadata", buf, sizeof buf)) {
+        t->flow.metadata = htonll(strtoull(buf, NULL, 0));
+    }
+    if (step_set_field(step, "reg6", buf, sizeof buf)) {
+        t->flow.regs[6] = strtoul(buf, NULL, 0);
+    }
+    if (step_set_field(step, "ip_dst", buf, sizeof buf) && ip_parse(buf, &ip)) {
+        t->flow.nw_dst = ip;
+    }
+    if (step_set_field(step, "ip_src", buf, sizeof buf) && ip_parse(buf, &ip)) {
+        t->flow.nw_src = ip;
+    }
+    if (step_set_field(step, "eth_src", buf, sizeof buf)) {
+        eth_addr_from_string(buf, &t->flow.dl_src);
+    }
+    if (step_set_field(step, "eth_dst", buf, sizeof buf)) {
+        eth_addr_from_string(buf, &t->flow.dl_dst);
+    }
+    if (step_has(step, "    dec_ttl") && t->flow.nw_ttl) {
+        t->flow.nw_ttl--;
+    }
+}
+
 /* Prints the last line: where the packet went, or why it was dropped. */
 static void
 print_verdict(struct tracer *t)
@@ -1436,6 +1468,7 @@ main(int argc, char *argv[])
     for (size_t i = 0; i < t.n_steps; i++) {
         explain_step(&t, &t.steps[i]);
         step_outputs(&t, &t.steps[i]);
+        step_apply(&t, &t.steps[i]);
     }
     print_verdict(&t);
     if (detailed && t.dp_actions) {
