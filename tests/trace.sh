@@ -418,3 +418,60 @@ test_trace_tables_match_docs() {
                "$HAVIP_SRCDIR/docs/flow-tables.md")
     expect_eq "$got" "$want" "tables"
 }
+
+test_trace_tunnels() {
+    . "$HAVIP_SRCDIR/tests/chassis.sh"
+    mc_setup
+    vm1_key=$(on hv1 ovs-vsctl get Interface vm1 ofport)
+    vm2_key=$(on hv2 ovs-vsctl get Interface vm2 ofport)
+    t12=$(tunnel_ofport hv1 hv2)
+    t21=$(tunnel_ofport hv2 hv1)
+    t31=$(tunnel_ofport hv3 hv1)
+    pub=$(on hv3 ovs-vsctl get Interface pub ofport)
+    GW1=$(havip-nbctl get Subnet s1 gateway_mac | tr -d '"')
+    GW2=none
+    # hv1: to vm2 on hv2, through the tunnel with vm2's key.
+    check on hv1 havip-trace vm1 "icmp,nw_dst=10.0.1.12"
+    expect_eq "$(tail -2 "$TESTDIR/check.out")" \
+"to port vm2 10.0.1.12: dl_dst 0a:00:00:00:01:0c
+output to the tunnel to chassis hv2 (port $t12, key $(printf %#x $vm2_key))" \
+        "hv1 to vm2"
+    # hv2: what comes from hv1 with vm2's key goes to vm2 (table 1); an
+    # unknown key is dropped.
+    check on hv2 havip-trace tunnel:hv1 \
+        "tun_id=$vm2_key,dl_dst=0a:00:00:00:01:0c,icmp,nw_dst=10.0.1.12"
+    expect_eq "$(cat "$TESTDIR/check.out")" \
+"defaults: nw_ttl=64
+ingress from the tunnel to chassis hv1
+tunnel key $(printf %#x $vm2_key): delivered to vm2
+output to vm2 (port $vm2_key)" "hv2 from the tunnel"
+    check on hv2 havip-trace --summary tunnel:hv1 "tun_id=0x777,icmp"
+    expect_eq "$(cat "$TESTDIR/check.out")" \
+        "dropped: tunnel key 0x777 is no port of this chassis" "unknown key"
+    # The gateway: DNAT, then to the holder's chassis.
+    check on hv3 havip-trace uplink "tcp,nw_src=198.51.100.7,nw_dst=203.0.113.10"
+    expect_eq "$(tail -3 "$TESTDIR/check.out")" \
+"EIP e1 203.0.113.10 bound to HAVIP h1: DNAT to 10.0.1.100, TTL 64 -> 63
+to HAVIP h1 10.0.1.100 -> holder vm1: dl_dst 0a:00:00:00:01:0b
+output to the tunnel to chassis hv1 (port $t31, key $(printf %#x $vm1_key))" \
+        "hv3 inbound"
+    # SNATed on the holder's chassis, sent to the gateway (table 40): BFD
+    # does not come up between dummy datapaths, so hv1 sees no live
+    # gateway and drops it (tests/chassis.sh); the gateway sends what the
+    # tunnel brings with key 0xffffff out of its uplink.
+    check on hv1 havip-trace vm1 "tcp,nw_src=10.0.1.100,nw_dst=198.51.100.7"
+    expect_eq "$(sed "s/$GW1/GW1/" "$TESTDIR/check.out" | sed 1d)" \
+"ingress vm1 (subnet s1, vpc1)
+port security: source MAC 0a:00:00:00:01:0b is vm1's own
+port security: source 10.0.1.100 is HAVIP h1's, vm1 is its holder
+to the gateway of s1: routed, TTL 64 -> 63
+SNAT 10.0.1.100 -> EIP e1 203.0.113.10 (HAVIP h1), next hop 0a:ff:00:00:00:01
+dropped: SNATed traffic and no live gateway chassis" "hv1 outbound"
+    check on hv3 havip-trace tunnel:hv1 \
+        "tun_id=0xffffff,tcp,nw_src=203.0.113.10,nw_dst=198.51.100.7"
+    expect_eq "$(cat "$TESTDIR/check.out")" \
+"defaults: nw_ttl=64
+ingress from the tunnel to chassis hv1
+tunnel key 0xffffff: SNATed traffic, out of the uplink
+output to the uplink pub (port $pub)" "hv3 from the tunnel"
+}

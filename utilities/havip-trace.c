@@ -844,6 +844,20 @@ pkt_is_ip(const struct tracer *t)
     return t->flow.dl_type == htons(ETH_TYPE_IP);
 }
 
+/* Whether the packet has a VLAN header (802.1Q or 802.1ad, VLAN 0
+ * included), and its outer VLAN. */
+static bool
+pkt_is_tagged(const struct tracer *t)
+{
+    return (t->flow.vlans[0].tci & htons(VLAN_CFI)) != 0;
+}
+
+static int
+pkt_vid(const struct tracer *t)
+{
+    return vlan_tci_to_vid(t->flow.vlans[0].tci);
+}
+
 static const char *
 port_name(const struct nbrec_port *port)
 {
@@ -883,9 +897,9 @@ explain_classify(struct tracer *t, const struct trace_step *step,
                  const struct trace_owner *o)
 {
     if (step->priority == 0) {
-        if (t->in->uplink && t->flow.vlans[0].tci & htons(VLAN_CFI)) {
+        if (t->in->uplink && pkt_is_tagged(t)) {
             drop(t, "VLAN-tagged frame (VLAN %d) from the uplink: the "
-                 "uplink is not a trunk", vlan_tci_to_vid(t->flow.vlans[0].tci));
+                 "uplink is not a trunk", pkt_vid(t));
         } else if (t->in->uplink) {
             drop(t, "this chassis is not the active gateway: its uplink "
                  "%s takes nothing in", t->in->name);
@@ -1014,11 +1028,9 @@ explain_port_sec_l2(struct tracer *t, const struct trace_step *step)
     if (step->priority) {
         say(t, "port security: source MAC "ETH_ADDR_FMT" is %s's own",
             ETH_ADDR_ARGS(t->flow.dl_src), port_name(port));
-    } else if (t->flow.vlans[0].tci & htons(VLAN_CFI)
-               || t->flow.vlans[0].tpid != htons(0)) {
+    } else if (pkt_is_tagged(t)) {
         drop(t, "VLAN-tagged frame (VLAN %d) from %s: VM ports are not "
-             "trunks", vlan_tci_to_vid(t->flow.vlans[0].tci),
-             port_name(port));
+             "trunks", pkt_vid(t), port_name(port));
     } else if (!eth_addr_equals(t->flow.dl_src, mac)) {
         drop(t, "port security: source MAC "ETH_ADDR_FMT" is not %s's "
              "(%s)", ETH_ADDR_ARGS(t->flow.dl_src), port_name(port),
@@ -1359,10 +1371,12 @@ step_apply(struct tracer *t, const struct trace_step *step)
     if (step_set_field(step, "reg6", buf, sizeof buf)) {
         t->flow.regs[6] = strtoul(buf, NULL, 0);
     }
-    if (step_set_field(step, "ip_dst", buf, sizeof buf) && ip_parse(buf, &ip)) {
+    if (step_set_field(step, "ip_dst", buf, sizeof buf)
+        && ip_parse(buf, &ip)) {
         t->flow.nw_dst = ip;
     }
-    if (step_set_field(step, "ip_src", buf, sizeof buf) && ip_parse(buf, &ip)) {
+    if (step_set_field(step, "ip_src", buf, sizeof buf)
+        && ip_parse(buf, &ip)) {
         t->flow.nw_src = ip;
     }
     if (step_set_field(step, "eth_src", buf, sizeof buf)) {
