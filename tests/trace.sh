@@ -370,13 +370,13 @@ test_trace_detailed_summary() {
     out=$(sed "s/0x4856[0-9a-f]*/COOKIE/;s/0x[0-9a-f]*->/KEY->/" \
               "$TESTDIR/check.out")
     expect_eq "$(echo "$out" | sed -n 2,8p)" \
-"table 0 (classify), priority 100, Port vm1:
+"ingress vm1 (subnet s1, vpc1)
+    table 0 (classify), priority 100, Port vm1:
     |  0. in_port=1, priority 100, cookie COOKIE
     |     set_field:KEY->metadata
     |     set_field:KEY->reg6
     |     goto_table:10
-ingress vm1 (subnet s1, vpc1)
-table 10 (port security L2), priority 100, Port vm1:" "--detailed"
+port security: source MAC 0a:00:00:00:01:0b is vm1's own" "--detailed"
     expect_eq "$(echo "$out" | tail -2)" "output to vm2 (port 2)
 datapath actions: $(dp_port vm2)" "--detailed's end"
     check_output "output to vm2 (port 2)" \

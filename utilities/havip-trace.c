@@ -1284,68 +1284,68 @@ explain_to_uplink(struct tracer *t, const struct trace_step *step)
     }
 }
 
+/* --detailed: the table, its flow's priority and owner row, and
+ * ofproto/trace's own lines for 'step'. */
 static void
-explain_step(struct tracer *t, const struct trace_step *step)
+print_step_details(const struct tracer *t, const struct trace_step *step,
+                   const struct trace_owner *o)
 {
-    struct trace_owner o = find_owner(t, step->cookie);
+    const char *owner = (o->fixed ? "fixed flows"
+                         : o->havip ? "HAVIP" : o->port ? "Port"
+                         : o->subnet ? "Subnet" : "not havip's");
+    const char *name = (o->havip ? o->havip->name
+                        : o->port ? o->port->name
+                        : o->subnet ? o->subnet->name : NULL);
 
-    if (detailed) {
-        const char *owner = (o.fixed ? "fixed flows"
-                             : o.havip ? "HAVIP" : o.port ? "Port"
-                             : o.subnet ? "Subnet" : "not havip's");
-        const char *name = (o.havip ? o.havip->name
-                            : o.port ? o.port->name
-                            : o.subnet ? o.subnet->name : NULL);
+    say(t, "    table %d (%s), priority %d, %s%s%s:", step->table,
+        havip_table_name(step->table), step->priority, owner,
+        name ? " " : "", name ? name : "");
+    for (size_t i = 0; i < step->lines.n; i++) {
+        say(t, "    | %s", step->lines.names[i]);
+    }
+}
 
-        say(t, "table %d (%s), priority %d, %s%s%s:", step->table,
-            havip_table_name(step->table), step->priority, owner,
-            name ? " " : "", name ? name : "");
-        for (size_t i = 0; i < step->lines.n; i++) {
-            say(t, "    | %s", step->lines.names[i]);
-        }
-    }
-    if ((step->cookie & HFLOW_COOKIE_MASK) != HFLOW_COOKIE) {
-        say(t, "table %d: a flow that is not havip's (cookie %#"PRIx64")",
-            step->table, step->cookie);
-        return;
-    }
+static void
+explain_havip_step(struct tracer *t, const struct trace_step *step,
+                   const struct trace_owner *o)
+{
     switch (step->table) {
     case HT_CLASSIFY:
-        explain_classify(t, step, &o);
+        explain_classify(t, step, o);
         break;
     case HT_FROM_TUNNEL:
-        explain_from_tunnel(t, step, &o);
+        explain_from_tunnel(t, step, o);
         break;
     case HT_UPLINK:
-        explain_uplink(t, step, &o);
+        explain_uplink(t, step, o);
         break;
     case HT_UPLINK_SRC:
-        explain_uplink_src(t, step, &o);
+        explain_uplink_src(t, step, o);
         break;
     case HT_PORT_SEC_L2:
         explain_port_sec_l2(t, step);
         break;
     case HT_PORT_SEC_L3:
-        explain_port_sec_l3(t, step, &o);
+        explain_port_sec_l3(t, step, o);
         break;
     case HT_HOLDER_ARP:
-        explain_holder_arp(t, step, &o);
+        explain_holder_arp(t, step, o);
         break;
     case HT_CLAIM:
     case HT_CLAIM_NOLEARN:
         explain_claim(t, step, step->table == HT_CLAIM);
         break;
     case HT_ARP_RESPONDER:
-        explain_arp_responder(t, step, &o);
+        explain_arp_responder(t, step, o);
         break;
     case HT_L2:
-        explain_l2(t, step, &o);
+        explain_l2(t, step, o);
         break;
     case HT_ROUTE:
-        explain_route(t, step, &o);
+        explain_route(t, step, o);
         break;
     case HT_L3:
-        explain_l3(t, step, &o);
+        explain_l3(t, step, o);
         break;
     case HT_TO_UPLINK:
         explain_to_uplink(t, step);
@@ -1353,6 +1353,22 @@ explain_step(struct tracer *t, const struct trace_step *step)
     default:
         say(t, "table %d: not a table of havip's pipeline", step->table);
         break;
+    }
+}
+
+static void
+explain_step(struct tracer *t, const struct trace_step *step)
+{
+    struct trace_owner o = find_owner(t, step->cookie);
+
+    if ((step->cookie & HFLOW_COOKIE_MASK) != HFLOW_COOKIE) {
+        say(t, "table %d: a flow that is not havip's (cookie %#"PRIx64")",
+            step->table, step->cookie);
+    } else {
+        explain_havip_step(t, step, &o);
+    }
+    if (detailed) {
+        print_step_details(t, step, &o);
     }
 }
 
