@@ -475,3 +475,19 @@ ingress from the tunnel to chassis hv1
 tunnel key 0xffffff: SNATed traffic, out of the uplink
 output to the uplink pub (port $pub)" "hv3 from the tunnel"
 }
+
+test_trace_unprogrammed_bridge() {
+    dp_setup
+    # A bridge the controller does not program: no flow matches.
+    check ovs-vsctl add-br br-x -- set bridge br-x datapath_type=dummy \
+        fail-mode=secure -- add-port br-x x1 -- set interface x1 \
+        type=dummy ofport_request=5 external_ids:iface-id=vm1
+    check_output "dropped: no flow of table 0 (classify) matches: havip-controller has not programmed this bridge (is it running?)" \
+        havip-trace --summary --bridge=br-x vm1 "icmp,nw_dst=10.0.1.12"
+    # A flow that is not havip's is reported as such.
+    check ovs-ofctl add-flow br-x "cookie=0x1234,in_port=5,actions=drop"
+    check havip-trace --bridge=br-x vm1 "icmp,nw_dst=10.0.1.12"
+    expect_eq "$(sed 1d "$TESTDIR/check.out")" \
+"table 0: a flow that is not havip's (cookie 0x1234)
+dropped in table 0 (classify)" "foreign flow"
+}

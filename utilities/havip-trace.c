@@ -302,36 +302,25 @@ resolve_in_port(struct tracer *t, const char *name)
 
 /* Rows. */
 
-static uint32_t
-cookie_key(const struct ovsdb_idl_row *row)
-{
-    return row->uuid.parts[0];
-}
-
 /* Finds the row whose flows carry 'cookie'. */
 static struct trace_owner
 find_owner(const struct tracer *t, uint64_t cookie)
 {
-    struct trace_owner o = { .fixed = false };
-    uint32_t key = cookie & 0xffffffff;
+    struct trace_owner o = { .fixed = cookie == HFLOW_COOKIE };
     const struct havip_nb_rows *r = &t->rows;
 
-    if ((cookie & HFLOW_COOKIE_MASK) != HFLOW_COOKIE) {
-        return o;
-    }
-    o.fixed = !key;
-    for (size_t i = 0; key && i < r->n_subnets; i++) {
-        if (cookie_key(&r->subnets[i]->header_) == key) {
+    for (size_t i = 0; !o.fixed && i < r->n_subnets; i++) {
+        if (hflow_cookie(&r->subnets[i]->header_.uuid) == cookie) {
             o.subnet = r->subnets[i];
         }
     }
-    for (size_t i = 0; key && i < r->n_ports; i++) {
-        if (cookie_key(&r->ports[i]->header_) == key) {
+    for (size_t i = 0; !o.fixed && i < r->n_ports; i++) {
+        if (hflow_cookie(&r->ports[i]->header_.uuid) == cookie) {
             o.port = r->ports[i];
         }
     }
-    for (size_t i = 0; key && i < r->n_havips; i++) {
-        if (cookie_key(&r->havips[i]->header_) == key) {
+    for (size_t i = 0; !o.fixed && i < r->n_havips; i++) {
+        if (hflow_cookie(&r->havips[i]->header_.uuid) == cookie) {
             o.havip = r->havips[i];
         }
     }
@@ -694,8 +683,17 @@ parse_heading(const char *line, struct trace_step *step)
     const char *prio, *cookie;
     int n;
 
-    if (sscanf(p, "%d. %n", &step->table, &n) != 1
-        || !(prio = strstr(p, "priority "))
+    if (sscanf(p, "%d. %n", &step->table, &n) != 1) {
+        return false;
+    }
+    if (!strncmp(p + n, "No match", 8)) {
+        /* No flow in the table: the switch drops the packet. */
+        step->priority = -1;
+        step->cookie = HFLOW_COOKIE;
+        step->match = xstrdup("");
+        return true;
+    }
+    if (!(prio = strstr(p, "priority "))
         || !(cookie = strstr(prio, ", cookie 0x"))) {
         return false;
     }
@@ -1309,6 +1307,12 @@ static void
 explain_havip_step(struct tracer *t, const struct trace_step *step,
                    const struct trace_owner *o)
 {
+    if (step->priority < 0) {
+        drop(t, "no flow of table %d (%s) matches: havip-controller has "
+             "not programmed this bridge (is it running?)", step->table,
+             havip_table_name(step->table));
+        return;
+    }
     switch (step->table) {
     case HT_CLASSIFY:
         explain_classify(t, step, o);
