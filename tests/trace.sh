@@ -187,6 +187,18 @@ port security: source 10.0.2.13 is vm3's own
 to the gateway of s2: routed, TTL 64 -> 63
 route to subnet s1 10.0.1.0/24
 dropped: no holder for HAVIP hv1 10.0.1.100"
+    # A holder that is bound nowhere, and one that breaks rule 6 (a raw
+    # write: vm3 is not associated).
+    check havip-nbctl port-add s1 vm5 0a:00:00:00:01:05 10.0.1.15 \
+        -- havip-associate hv1 vm5
+    check havip-nbctl $WAIT havip-set-holder hv1 vm5
+    expect_verdict vm3 "icmp,nw_dst=10.0.1.100" \
+        "dropped: HAVIP hv1 10.0.1.100: its holder vm5 is bound on no chassis"
+    check ovsdb-client transact "$HAVIP_NB_DB" \
+        "[\"HAVIP_Northbound\",{\"op\":\"update\",\"table\":\"HAVIP\",\"where\":[[\"name\",\"==\",\"hv1\"]],\"row\":{\"holder\":[\"uuid\",\"$(havip-nbctl get Port vm3 _uuid)\"]}}]"
+    check havip-nbctl $WAIT sync
+    expect_verdict vm1 "icmp,nw_dst=10.0.1.100" \
+        "dropped: HAVIP hv1 10.0.1.100: its holder vm3 is refused by rule 6 (holder): holder vm3 of HAVIP hv1 is not one of its associated ports"
 }
 
 test_trace_arp_responder() {

@@ -1233,6 +1233,30 @@ explain_route(struct tracer *t, const struct trace_step *step,
     }
 }
 
+/* Why the flows of 'h' deliver to no holder. */
+static void
+explain_no_holder(struct tracer *t, const struct nbrec_havip *h)
+{
+    const struct nbrec_port *holder = h->holder;
+    const struct havip_violation *v
+        = havip_verdicts_find_rule(&t->verdicts, &h->header_.uuid,
+                                   HAVIP_RULE_HOLDER);
+
+    if (!holder) {
+        drop(t, "no holder for HAVIP %s %s", h->name, h->ip);
+    } else if (v) {
+        drop(t, "HAVIP %s %s: its holder %s is refused by %s", h->name,
+             h->ip, holder->name, v->msg);
+    } else if (nonempty(holder->chassis)) {
+        drop(t, "HAVIP %s %s: its holder %s is on chassis %s, which this "
+             "chassis has no tunnel to", h->name, h->ip, holder->name,
+             holder->chassis);
+    } else {
+        drop(t, "HAVIP %s %s: its holder %s is bound on no chassis",
+             h->name, h->ip, holder->name);
+    }
+}
+
 static void
 explain_l3(struct tracer *t, const struct trace_step *step,
            const struct trace_owner *o)
@@ -1247,8 +1271,7 @@ explain_l3(struct tracer *t, const struct trace_step *step,
         say(t, "to port %s %s: dl_dst %s", o->port->name, o->port->ip, mac);
     } else if (step->priority && o->havip) {
         if (step_has(step, "    drop")) {
-            drop(t, "no holder for HAVIP %s %s", o->havip->name,
-                 o->havip->ip);
+            explain_no_holder(t, o->havip);
             return;
         }
         const struct nbrec_port *holder
