@@ -766,6 +766,14 @@ step_has(const struct trace_step *step, const char *text)
     return false;
 }
 
+/* Returns true if the step's flow has no actions: the switch drops the
+ * packet there. */
+static bool
+step_drops(const struct trace_step *step)
+{
+    return step->lines.n == 2 && !strcmp(step->lines.names[1], "    drop");
+}
+
 /* Collects the step's outputs into t->outputs. */
 static void
 step_outputs(struct tracer *t, const struct trace_step *step)
@@ -782,8 +790,10 @@ step_outputs(struct tracer *t, const struct trace_step *step)
             tun_id = strtoull(line + 14, NULL, 0);
         } else if (!strncmp(line, "    controller(", 15)) {
             t->to_controller = true;
-        } else if ((!strcmp(line, "    IN_PORT") && (ofport = -1))
-                   || sscanf(line, "    output:%d", &ofport) == 1) {
+        } else if (!strcmp(line, "    IN_PORT")
+                   || (!strncmp(line, "    output:", 11)
+                       && str_to_int(line + 11, 10, &ofport))) {
+            ofport = line[4] == 'I' ? -1 : ofport;
             if (strstr(next, ">> skipping output to input port")) {
                 continue;
             }
@@ -1270,7 +1280,7 @@ explain_l3(struct tracer *t, const struct trace_step *step,
     if (step->priority && o->port) {
         say(t, "to port %s %s: dl_dst %s", o->port->name, o->port->ip, mac);
     } else if (step->priority && o->havip) {
-        if (step_has(step, "    drop")) {
+        if (step_drops(step)) {
             explain_no_holder(t, o->havip);
             return;
         }
