@@ -95,6 +95,7 @@ TRACE_OBJS = utilities/havip-trace.o
 ALL_OBJS += $(TRACE_OBJS)
 PROGRAMS += utilities/havip-trace
 all: utilities/havip-trace
+$(TRACE_OBJS): ovsdb/havip-nb-idl.h
 utilities/havip-trace: $(TRACE_OBJS) flows/libhavip.a $(LIBOVS)
 	$(CC) $(CFLAGS) -o $@ $^ $(OVS_LIBS)
 
