@@ -73,6 +73,9 @@ struct metrics_http {
     bool stopping OVS_GUARDED;  /* Stop waiting for snapshots. */
 };
 
+/* Has evthread_use_pthreads() been called?  (Main thread only.) */
+static bool libevent_ready;
+
 /* What a request is answered from. */
 struct http_snapshot {
     char *text;                 /* NULL if the main loop never answered. */
@@ -290,13 +293,14 @@ int
 metrics_http_start(const char *address, struct seq *request,
                    struct metrics_http **httpp)
 {
-    static struct ovsthread_once once = OVSTHREAD_ONCE_INITIALIZER;
     struct sockaddr_storage ss;
 
     *httpp = NULL;
-    if (ovsthread_once_start(&once)) {
+    if (!libevent_ready) {
+        /* Before any event base: bases made afterwards have locks, so
+         * that event_active() from the main thread is safe. */
         evthread_use_pthreads();
-        ovsthread_once_done(&once);
+        libevent_ready = true;
     }
     if (!inet_parse_active(address, -1, &ss, false, NULL)) {
         return EINVAL;
@@ -397,4 +401,14 @@ metrics_http_publish(struct metrics_http *h, const char *text,
     h->published_msec = time_msec();
     ovs_mutex_unlock(&h->mutex);
     latch_set(&h->published);
+}
+
+/* Frees libevent's global state, once every server has stopped, at exit. */
+void
+metrics_http_exit(void)
+{
+    if (libevent_ready) {
+        libevent_global_shutdown();
+        libevent_ready = false;
+    }
 }

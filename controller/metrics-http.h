@@ -29,6 +29,7 @@ int metrics_http_start(const char *address, struct seq *request,
                        struct metrics_http **);
 void metrics_http_stop(struct metrics_http *);
 const char *metrics_http_address(const struct metrics_http *);
+void metrics_http_exit(void);
 
 void metrics_http_publish(struct metrics_http *, const char *text,
                           const char *unhealthy);

@@ -92,6 +92,7 @@ metrics_destroy(struct metrics *m)
 {
     if (m) {
         metrics_http_stop(m->http);
+        metrics_http_exit();
         seq_destroy(m->request);
         free(m->address);
         free(m);

@@ -263,15 +263,19 @@ test_metrics_bad_requests() {
     # Garbage, a 100 KB header, a 100 KB body: 4xx or closed.
     rc=$(head -c 2000 /dev/urandom | timeout 10 socat -t 5 - \
              TCP:127.0.0.1:$PORT 2>/dev/null | head -1 | tr -d '\r')
+    echo "random bytes: '$rc'" >&2
     case $rc in "" | "HTTP/1.1 4"*) ;; *) fail "garbage got: $rc" ;; esac
     rc=$(printf 'GARBAGE\r\n\r\n' | timeout 10 socat -t 5 - \
              TCP:127.0.0.1:$PORT 2>/dev/null | head -1 | tr -d '\r')
+    echo "GARBAGE: '$rc'" >&2
     case $rc in "" | "HTTP/1.1 4"*) ;; *) fail "GARBAGE got: $rc" ;; esac
     big=$(head -c 100000 /dev/zero | tr '\0' a)
     rc=$(status -H "X-Big: $big" "$URL/metrics")
+    echo "100 KB header: $rc" >&2
     case $rc in 000 | 4??) ;; *) fail "100 KB header got $rc" ;; esac
     head -c 100000 /dev/zero | tr '\0' a > body.bin
     rc=$(status -X POST --data-binary @body.bin "$URL/metrics")
+    echo "100 KB body: $rc" >&2
     case $rc in 000 | 4??) ;; *) fail "100 KB body got $rc" ;; esac
     # A client that connects and says nothing holds up no one else.
     timeout 30 socat -u OPEN:/dev/null,ignoreeof TCP:127.0.0.1:$PORT &
