@@ -19,6 +19,7 @@
 #include <limits.h>
 
 #include "coverage.h"
+#include "havip-rules.h"
 #include "metrics-http.h"
 #include "openvswitch/dynamic-string.h"
 #include "openvswitch/poll-loop.h"
@@ -31,6 +32,8 @@
 VLOG_DEFINE_THIS_MODULE(metrics);
 
 COVERAGE_DEFINE(metrics_bind_error);
+
+BUILD_ASSERT_DECL(HAVIP_RULE_SAME_SUBNET < METRICS_N_RULES);
 
 /* After failing to bind an address that parses (port in use, address not
  * local), try again this often. */
