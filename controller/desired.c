@@ -68,8 +68,11 @@ struct desired {
     long long int last_recompute_msec;
 
     /* HAVIPs by state, for metrics: counted from 'rows', which are valid
-     * only while the NB IDL is at 'rows_seqno'. */
+     * only while the NB IDL is at 'rows_seqno', and counted again only
+     * after something was staged. */
     unsigned int rows_seqno;    /* IDL seqno at the last desired_run(). */
+    uint64_t n_staged;          /* stage() calls, ever. */
+    uint64_t counted_staged;    /* 'n_staged' when last counted. */
     size_t n_bindings[METRICS_N_BINDING_STATES];
 };
 
@@ -87,6 +90,7 @@ desired_create(struct holders *holders)
     uuidset_init(&d->vpcs);
     sset_init(&d->chassis_needed);
     d->need_recompute = true;
+    d->counted_staged = UINT64_MAX;
     return d;
 }
 
@@ -147,6 +151,7 @@ stage(struct desired *d, const struct uuid *owner, struct havip_recipe *r)
     struct recipe_node *old = recipe_find(&d->installed, owner);
     struct recipe_node *pending = recipe_find(&d->pending, owner);
 
+    d->n_staged++;
     if (pending) {
         hmap_remove(&d->pending, &pending->node);
         recipe_node_destroy(pending);
@@ -505,12 +510,16 @@ desired_n_incremental(const struct desired *d)
  * them: refused if a rule names the row, else active if it has a holder
  * (learned here or in the database), else no holder.  The rows are read
  * only if 'nb_idl' has not changed since the last desired_run(), which
- * validated them; otherwise the last counts are given. */
+ * validated them, and only if a row's flows may have changed since they
+ * were last counted (every recompute and learned holder stages recipes);
+ * otherwise the last counts are given. */
 void
 desired_count_bindings(struct desired *d, const struct ovsdb_idl *nb_idl,
                        size_t n[])
 {
-    if (d->rows_seqno == ovsdb_idl_get_seqno(nb_idl)) {
+    if (d->rows_seqno == ovsdb_idl_get_seqno(nb_idl)
+        && d->counted_staged != d->n_staged) {
+        d->counted_staged = d->n_staged;
         memset(d->n_bindings, 0, sizeof d->n_bindings);
         for (size_t i = 0; i < d->rows.n_havips; i++) {
             const struct nbrec_havip *h = d->rows.havips[i];
