@@ -81,6 +81,8 @@ Q = $(if $(V),,@)
 flows/libhavip.a: $(LIB_OBJS)
 	rm -f $@ && ar rcs $@ $^
 
+# The metrics HTTP server (controller/metrics-http.c) runs on libevent.
+controller/havip-controller: OVS_LIBS += -levent_core -levent_extra -levent_pthreads
 controller/havip-controller: $(CONTROLLER_OBJS) flows/libhavip.a $(LIBOVS)
 	$(CC) $(CFLAGS) -o $@ $^ $(OVS_LIBS)
 
