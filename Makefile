@@ -84,6 +84,8 @@ Q = $(if $(V),,@)
 flows/libhavip.a: $(LIB_OBJS)
 	rm -f $@ && ar rcs $@ $^
 
+# The metrics HTTP server (controller/metrics-http.c) runs on libevent.
+controller/havip-controller: OVS_LIBS += -levent_core -levent_extra -levent_pthreads
 controller/havip-controller: $(CONTROLLER_OBJS) flows/libhavip.a $(LIBOVS)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(OVS_LIBS)
 
@@ -92,6 +94,15 @@ utilities/havip-nbctl: $(NBCTL_OBJS) flows/libhavip.a $(LIBOVS)
 
 tests/unit/test-unit: $(UNIT_OBJS) flows/libhavip.a $(LIBOVS)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ -lcunit $(OVS_LIBS)
+
+# havip-trace: one packet through the pipeline, in havip's terms.
+TRACE_OBJS = utilities/havip-trace.o
+ALL_OBJS += $(TRACE_OBJS)
+PROGRAMS += utilities/havip-trace
+all: utilities/havip-trace
+$(TRACE_OBJS): ovsdb/havip-nb-idl.h
+utilities/havip-trace: $(TRACE_OBJS) flows/libhavip.a $(LIBOVS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(OVS_LIBS)
 
 -include $(ALL_OBJS:.o=.d)
 
@@ -118,16 +129,18 @@ PKGDATADIR ?= $(PREFIX)/share/havip
 MANDIR ?= $(PREFIX)/share/man
 INSTALL ?= install
 
-install: controller/havip-controller utilities/havip-nbctl
+INSTALL_PROGRAMS = controller/havip-controller utilities/havip-nbctl \
+		   utilities/havip-trace
+INSTALL_MANS = controller/havip-controller.8 utilities/havip-nbctl.8 \
+	       utilities/havip-trace.8 utilities/havip-ctl.8
+
+install: $(INSTALL_PROGRAMS)
 	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(PKGDATADIR)/scripts \
 		$(DESTDIR)$(MANDIR)/man8
-	$(INSTALL) -m 755 controller/havip-controller utilities/havip-nbctl \
-		$(DESTDIR)$(BINDIR)
+	$(INSTALL) -m 755 $(INSTALL_PROGRAMS) $(DESTDIR)$(BINDIR)
 	$(INSTALL) -m 644 ovsdb/havip-nb.ovsschema $(DESTDIR)$(PKGDATADIR)
 	$(INSTALL) -m 755 utilities/havip-ctl $(DESTDIR)$(PKGDATADIR)/scripts
-	$(INSTALL) -m 644 controller/havip-controller.8 \
-		utilities/havip-nbctl.8 utilities/havip-ctl.8 \
-		$(DESTDIR)$(MANDIR)/man8
+	$(INSTALL) -m 644 $(INSTALL_MANS) $(DESTDIR)$(MANDIR)/man8
 
 deb:
 	build-aux/deb.sh $(HAVIP_CACHE)

@@ -10,10 +10,12 @@
 #include "desired.h"
 
 #include <malloc.h>
+#include <string.h>
 
 #include "coverage.h"
 #include "havip-flow-table.h"
 #include "holders.h"
+#include "metrics.h"
 #include "switch-conn.h"
 #include "openvswitch/ofp-flow.h"
 #include "havip-pipeline.h"
@@ -35,6 +37,7 @@ COVERAGE_DEFINE(desired_recompute);
 COVERAGE_DEFINE(desired_incremental);
 COVERAGE_DEFINE(binding_refused);
 COVERAGE_DEFINE(flow_conflict);
+COVERAGE_DEFINE(holder_db_change);
 
 /* A recipe in 'installed' or 'pending'. */
 struct recipe_node {
@@ -63,6 +66,14 @@ struct desired {
     uint64_t n_recomputes;
     uint64_t n_incremental;
     long long int last_recompute_msec;
+
+    /* HAVIPs by state, for metrics: counted from 'rows', which are valid
+     * only while the NB IDL is at 'rows_seqno', and counted again only
+     * after something was staged. */
+    unsigned int rows_seqno;    /* IDL seqno at the last desired_run(). */
+    uint64_t n_staged;          /* stage() calls, ever. */
+    uint64_t counted_staged;    /* 'n_staged' when last counted. */
+    size_t n_bindings[METRICS_N_BINDING_STATES];
 };
 
 /* Creates the desired flow table; 'holders' gives it the holders learned
@@ -79,6 +90,7 @@ desired_create(struct holders *holders)
     uuidset_init(&d->vpcs);
     sset_init(&d->chassis_needed);
     d->need_recompute = true;
+    d->counted_staged = UINT64_MAX;
     return d;
 }
 
@@ -139,6 +151,7 @@ stage(struct desired *d, const struct uuid *owner, struct havip_recipe *r)
     struct recipe_node *old = recipe_find(&d->installed, owner);
     struct recipe_node *pending = recipe_find(&d->pending, owner);
 
+    d->n_staged++;
     if (pending) {
         hmap_remove(&d->pending, &pending->node);
         recipe_node_destroy(pending);
@@ -395,6 +408,28 @@ recompute_havip(struct desired *d, const struct nbrec_havip *havip)
     stage(d, uuid, has ? &r : NULL);
 }
 
+/* Counts the holder changes in 'nb_idl''s tracked changes that this
+ * chassis did not learn itself (its own writes of learned holders come
+ * back too: those were counted as learned). */
+static void
+count_db_holder_changes(const struct desired *d,
+                        const struct ovsdb_idl *nb_idl)
+{
+    const struct nbrec_havip *havip;
+
+    NBREC_HAVIP_FOR_EACH_TRACKED (havip, nb_idl) {
+        if (!nbrec_havip_is_new(havip) && !nbrec_havip_is_deleted(havip)
+            && nbrec_havip_is_updated(havip, NBREC_HAVIP_COL_HOLDER)) {
+            const struct nbrec_port *learned;
+
+            learned = holders_learned(d->holders, havip);
+            if (!learned || learned != havip->holder) {
+                COVERAGE_INC(holder_db_change);
+            }
+        }
+    }
+}
+
 /* Brings the desired flows up to date with 'nb_idl' (whose change tracking
  * must be on) and 'local'. */
 void
@@ -402,6 +437,8 @@ desired_run(struct desired *d, const struct ovsdb_idl *nb_idl,
             const struct havip_local *local, bool local_changed)
 {
     d->local = local;
+    d->rows_seqno = ovsdb_idl_get_seqno(nb_idl);
+    count_db_holder_changes(d, nb_idl);
     if (d->need_recompute || local_changed || other_tables_changed(nb_idl)) {
         recompute(d, nb_idl);
         return;
@@ -460,6 +497,55 @@ uint64_t
 desired_n_recomputes(const struct desired *d)
 {
     return d->n_recomputes;
+}
+
+/* Returns the number of incremental recomputes (one HAVIP's holder). */
+uint64_t
+desired_n_incremental(const struct desired *d)
+{
+    return d->n_incremental;
+}
+
+/* Sets 'n[]' to the number of HAVIPs in each state, as "havip/show" shows
+ * them: refused if a rule names the row, else active if it has a holder
+ * (learned here or in the database), else no holder.  The rows are read
+ * only if 'nb_idl' has not changed since the last desired_run(), which
+ * validated them, and only if a row's flows may have changed since they
+ * were last counted (every recompute and learned holder stages recipes);
+ * otherwise the last counts are given. */
+void
+desired_count_bindings(struct desired *d, const struct ovsdb_idl *nb_idl,
+                       size_t n[])
+{
+    if (d->rows_seqno == ovsdb_idl_get_seqno(nb_idl)
+        && d->counted_staged != d->n_staged) {
+        d->counted_staged = d->n_staged;
+        memset(d->n_bindings, 0, sizeof d->n_bindings);
+        for (size_t i = 0; i < d->rows.n_havips; i++) {
+            const struct nbrec_havip *h = d->rows.havips[i];
+
+            d->n_bindings[havip_verdicts_find(&d->verdicts, &h->header_.uuid)
+                          ? METRICS_BINDING_REFUSED
+                          : holders_current(d->holders, h)
+                          ? METRICS_BINDING_ACTIVE
+                          : METRICS_BINDING_NO_HOLDER]++;
+        }
+    }
+    memcpy(n, d->n_bindings, sizeof d->n_bindings);
+}
+
+/* Adds the number of violations of each rule to 'by_rule[rule]', for
+ * rules below 'n'. */
+void
+desired_count_refused(const struct desired *d, size_t by_rule[], size_t n)
+{
+    const struct havip_violation *v;
+
+    HMAP_FOR_EACH (v, node, &d->verdicts.violations) {
+        if (v->rule < n) {
+            by_rule[v->rule]++;
+        }
+    }
 }
 
 /* The other chassis that have ports in the VPCs this chassis computes

@@ -50,6 +50,11 @@ struct havip_nb_rows;
 const struct havip_nb_rows *desired_rows(const struct desired *);
 bool desired_has_changes(const struct desired *);
 uint64_t desired_n_recomputes(const struct desired *);
+uint64_t desired_n_incremental(const struct desired *);
+void desired_count_bindings(struct desired *, const struct ovsdb_idl *,
+                            size_t n[]);
+void desired_count_refused(const struct desired *, size_t by_rule[],
+                           size_t n);
 const struct sset *desired_chassis_needed(const struct desired *);
 size_t desired_eips(const struct desired *, ovs_be32 **eips);
 long long int desired_dirty_since(const struct desired *);

@@ -41,6 +41,7 @@
 #include "local-config.h"
 #include "local-ports.h"
 #include "memory.h"
+#include "metrics.h"
 #include "nb-remote.h"
 #include "switch-conn.h"
 #include "openvswitch/dynamic-string.h"
@@ -356,6 +357,35 @@ flows_nb_txn_failed(struct flows *f)
     f->binding_dirty = true;
 }
 
+/* What the metrics are read from. */
+struct controller_metrics {
+    const struct controller_dbs *dbs;
+    struct flows *flows;
+};
+
+/* Fills 'v' from the modules that own the numbers (metrics_snapshot_func).
+ * The flows are in sync when the switch has confirmed everything and
+ * nothing waits to be sent. */
+static void
+controller_metrics_snapshot(struct metrics_values *v, void *cm_)
+{
+    const struct controller_metrics *cm = cm_;
+    struct flows *f = cm->flows;
+
+    desired_count_bindings(f->desired, cm->dbs->nb_idl, v->bindings);
+    desired_count_refused(f->desired, v->refused_by_rule, METRICS_N_RULES);
+    v->recomputes_full = desired_n_recomputes(f->desired);
+    v->recomputes_incremental = desired_n_incremental(f->desired);
+    v->nb_connected = ovsdb_idl_is_connected(cm->dbs->nb_idl);
+    v->ovs_connected = ovsdb_idl_is_connected(cm->dbs->ovs_idl);
+    v->switch_connected = ofctrl_is_connected(f->ofctrl);
+    v->flows_in_sync = (ofctrl_is_idle(f->ofctrl)
+                        && !ofctrl_needs_full_sync(f->ofctrl)
+                        && !desired_has_changes(f->desired));
+    v->flows_installed = ofctrl_n_flows(f->ofctrl);
+    v->latency = *ofctrl_latency_histogram(f->ofctrl);
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -411,6 +441,9 @@ main(int argc, char *argv[])
     };
     unixctl_command_register("connection-status", "", 0, 0,
                              controller_connection_status, &dbs);
+    struct controller_metrics cm = { .dbs = &dbs, .flows = &flows };
+    struct metrics *metrics = metrics_create(controller_metrics_snapshot,
+                                             &cm);
 
     daemonize_complete();
 
@@ -463,6 +496,7 @@ main(int argc, char *argv[])
         chassis_run(chassis, nb_txn, &cc,
                     installed_cfg >= 0 ? installed_cfg : CHASSIS_CFG_NONE);
 
+        metrics_run(metrics, local_config_metrics_address(cfg));
         unixctl_server_run(unixctl);
 
         memory_wait();
@@ -470,6 +504,7 @@ main(int argc, char *argv[])
         gateway_wait(flows.gateway);
         nb_remote_wait(nb_remote);
         chassis_wait(chassis);
+        metrics_wait(metrics);
         unixctl_server_wait(unixctl);
         ovsdb_idl_loop_commit_and_wait(&ovs_loop);
         if (!ovsdb_idl_loop_commit_and_wait(&nb_loop)) {
@@ -493,6 +528,7 @@ main(int argc, char *argv[])
         unixctl_command_reply(exit_args.conn, NULL);
     }
 
+    metrics_destroy(metrics);
     chassis_destroy(chassis);
     flows_destroy(&flows);
     local_config_destroy(cfg);

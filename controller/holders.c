@@ -193,6 +193,16 @@ holders_current(const struct holders *h, const struct nbrec_havip *havip)
     return l ? l->o.port : havip->holder;
 }
 
+/* Returns the holder learned here for 'havip' that the database did not
+ * have yet when it was learned, or NULL if there is none. */
+const struct nbrec_port *
+holders_learned(const struct holders *h, const struct nbrec_havip *havip)
+{
+    const struct learned *l = learned_find(h, &havip->header_.uuid);
+
+    return l ? l->o.port : NULL;
+}
+
 /* Makes 'port' the holder of 'havip' here, now. */
 void
 holders_learn(struct holders *h, const struct nbrec_havip *havip,

@@ -46,6 +46,8 @@ bool holders_find_claim(const struct holders *, ofp_port_t, ovs_be32 spa,
                         const struct nbrec_port **);
 const struct nbrec_port *holders_current(const struct holders *,
                                         const struct nbrec_havip *);
+const struct nbrec_port *holders_learned(const struct holders *,
+                                        const struct nbrec_havip *);
 void holders_learn(struct holders *, const struct nbrec_havip *,
                    const struct nbrec_port *);
 void holders_settle(struct holders *, const struct nbrec_havip *);

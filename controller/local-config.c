@@ -37,6 +37,7 @@ struct local_config {
     char *gateway_priority;     /* Decimal 0...65535, as given. */
     int gw_priority;            /* 'gateway_priority' parsed. */
     int bfd_interval;           /* havip-bfd-interval, in ms. */
+    char *metrics_address;      /* havip-metrics-address, NULL if unset. */
 };
 
 /* Returns a new, empty configuration: nothing is known until
@@ -60,6 +61,7 @@ local_config_destroy(struct local_config *cfg)
         free(cfg->encap_ip);
         free(cfg->encap_type);
         free(cfg->gateway_priority);
+        free(cfg->metrics_address);
         free(cfg);
     }
 }
@@ -225,6 +227,8 @@ local_config_run(struct local_config *cfg, const struct ovsdb_idl *ovs_idl)
                      local_config_get_encap_ip(ids));
     local_config_set(&cfg->encap_type, "havip-encap-type",
                      local_config_get_encap_type(ids));
+    local_config_set(&cfg->metrics_address, "havip-metrics-address",
+                     nonempty(smap_get(ids, "havip-metrics-address")));
 
     char prio[16];
     cfg->gw_priority = local_config_get_int(ids, "havip-gateway-priority",
@@ -319,4 +323,12 @@ int
 local_config_bfd_interval(const struct local_config *cfg)
 {
     return cfg->bfd_interval;
+}
+
+/* Returns the address to serve metrics on (external_ids:
+ * havip-metrics-address, "IP:PORT"), or NULL to serve none. */
+const char *
+local_config_metrics_address(const struct local_config *cfg)
+{
+    return cfg->metrics_address;
 }

@@ -22,6 +22,8 @@
  *                               highest live one is the region's gateway
  *   havip-bfd-interval          BFD interval on gateway tunnels, ms
  *                               (default 300)
+ *   havip-metrics-address       IP:PORT of /metrics and /healthz
+ *                               (default: none)
  *   hostname                    overrides the system's host name
  *
  * local_config_run() rereads the row on every main loop iteration and logs
@@ -53,5 +55,6 @@ const char *local_config_encap_ip(const struct local_config *);
 const char *local_config_encap_type(const struct local_config *);
 int local_config_gateway_priority(const struct local_config *);
 int local_config_bfd_interval(const struct local_config *);
+const char *local_config_metrics_address(const struct local_config *);
 
 #endif /* controller/local-config.h */

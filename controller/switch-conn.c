@@ -24,6 +24,7 @@
 #include "dp-packet.h"
 #include "havip-flow-table.h"
 #include "havip-pipeline.h"
+#include "metrics.h"
 #include "openvswitch/dynamic-string.h"
 #include "openvswitch/list.h"
 #include "openvswitch/ofp-actions.h"
@@ -113,6 +114,8 @@ struct ofctrl {
         long long int v[LATENCY_SAMPLES];
         size_t n;               /* Samples taken, ever. */
     } total, compute, idle_rtt;
+    struct metrics_histogram latency; /* 'total', for ever, in seconds. */
+    size_t n_flows;             /* Flows on the switch, as far as sent. */
 
     /* Statistics for ofctrl_format(). */
     uint64_t n_puts;
@@ -292,7 +295,10 @@ ofctrl_handle_barrier_reply(struct ofctrl *oc, const struct ofp_header *oh)
 
         oc->installed_cfg = first->nb_cfg;
         if (first->trigger_usec) {
-            latency_add(&oc->total, time_usec() - first->trigger_usec);
+            long long int usec = time_usec() - first->trigger_usec;
+
+            latency_add(&oc->total, usec);
+            metrics_histogram_observe(&oc->latency, usec / 1e6);
             latency_add(&oc->compute,
                         first->sent_usec - first->trigger_usec);
         } else {
@@ -499,6 +505,29 @@ ofctrl_installed_cfg(const struct ofctrl *oc)
     return oc->installed_cfg;
 }
 
+/* Returns true if the OpenFlow connection to the switch is up. */
+bool
+ofctrl_is_connected(const struct ofctrl *oc)
+{
+    return rconn_is_connected(oc->rconn);
+}
+
+/* Returns the number of havip flows on the switch, counting those sent
+ * and not confirmed yet. */
+size_t
+ofctrl_n_flows(const struct ofctrl *oc)
+{
+    return oc->n_flows;
+}
+
+/* Returns the histogram of the latencies from a change computed to the
+ * switch's barrier reply for it, since start-up. */
+const struct metrics_histogram *
+ofctrl_latency_histogram(const struct ofctrl *oc)
+{
+    return &oc->latency;
+}
+
 /* Returns true if flows 'a' and 'b' (same key) need no change on the
  * switch.  Actions decoded from the switch may be in another form than
  * ours (set_field for mod_dl_dst and such), so unequal ofpacts are
@@ -571,10 +600,19 @@ ofctrl_flow_mod(struct ofctrl *oc, const struct hflow *f, uint16_t command)
     oc->put.n_mods++;
 
     switch (command) {
-    case OFPFC_ADD: COVERAGE_INC(ofctrl_flow_add); break;
-    case OFPFC_MODIFY_STRICT: COVERAGE_INC(ofctrl_flow_modify); break;
-    case OFPFC_DELETE_STRICT: COVERAGE_INC(ofctrl_flow_delete); break;
-    default: OVS_NOT_REACHED();
+    case OFPFC_ADD:
+        COVERAGE_INC(ofctrl_flow_add);
+        oc->n_flows++;
+        break;
+    case OFPFC_MODIFY_STRICT:
+        COVERAGE_INC(ofctrl_flow_modify);
+        break;
+    case OFPFC_DELETE_STRICT:
+        COVERAGE_INC(ofctrl_flow_delete);
+        oc->n_flows -= oc->n_flows > 0;
+        break;
+    default:
+        OVS_NOT_REACHED();
     }
 }
 
@@ -647,6 +685,7 @@ ofctrl_sync_full(struct ofctrl *oc, const struct hflow_table *want,
     const struct hflow *f;
 
     ofctrl_begin(oc);
+    oc->n_flows = hflow_table_count(&oc->dumped);
     HMAP_FOR_EACH (f, node, &want->flows) {
         const struct hflow *old = hflow_table_find(&oc->dumped, f->table_id,
                                                    f->priority, &f->match);

@@ -18,6 +18,7 @@
  * installed only when the barrier reply arrives. */
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include "openvswitch/types.h"
 
@@ -25,6 +26,7 @@ struct dp_packet;
 struct ds;
 struct hflow;
 struct hflow_table;
+struct metrics_histogram;
 struct ofpbuf;
 struct ofctrl;
 
@@ -48,6 +50,10 @@ void ofctrl_commit(struct ofctrl *, int64_t nb_cfg,
 int64_t ofctrl_installed_cfg(const struct ofctrl *);
 bool ofctrl_is_synced(const struct ofctrl *);
 bool ofctrl_is_idle(const struct ofctrl *);
+bool ofctrl_is_connected(const struct ofctrl *);
+size_t ofctrl_n_flows(const struct ofctrl *);
+const struct metrics_histogram *ofctrl_latency_histogram(
+    const struct ofctrl *);
 
 void ofctrl_register_unixctl(struct ofctrl *);
 void ofctrl_format(const struct ofctrl *, struct ds *);

@@ -5,7 +5,7 @@
  */
 
 /* Snapshots of HAVIP_Northbound rows as arrays, sorted by name, for
- * havip_rules_check(). */
+ * havip_rules_check(), and lookups in them by name or UUID. */
 
 #include <config.h>
 #include "havip-rules.h"
@@ -15,6 +15,7 @@
 #include "openvswitch/util.h"
 #include "ovsdb/havip-nb-idl.h"
 #include "util.h"
+#include "uuid.h"
 
 /* Collects the rows of one table, then sorts them by name.  'NAME' is the
  * column used to sort; every table here has one. */
@@ -80,4 +81,38 @@ havip_nb_rows_destroy(struct havip_nb_rows *rows)
         free(rows->havips);
         free(rows->eips);
     }
+}
+
+/* Returns true if 'row' is named 'name' or has UUID 'name'. */
+static bool
+row_is(const struct ovsdb_idl_row *row, const char *row_name,
+       const char *name)
+{
+    struct uuid uuid;
+
+    return (!strcmp(row_name, name)
+            || (uuid_from_string(&uuid, name)
+                && uuid_equals(&uuid, &row->uuid)));
+}
+
+const struct nbrec_port *
+havip_nb_rows_find_port(const struct havip_nb_rows *rows, const char *name)
+{
+    for (size_t i = 0; i < rows->n_ports; i++) {
+        if (row_is(&rows->ports[i]->header_, rows->ports[i]->name, name)) {
+            return rows->ports[i];
+        }
+    }
+    return NULL;
+}
+
+const struct nbrec_havip *
+havip_nb_rows_find_havip(const struct havip_nb_rows *rows, const char *name)
+{
+    for (size_t i = 0; i < rows->n_havips; i++) {
+        if (row_is(&rows->havips[i]->header_, rows->havips[i]->name, name)) {
+            return rows->havips[i];
+        }
+    }
+    return NULL;
 }

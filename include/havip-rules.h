@@ -95,6 +95,12 @@ void havip_nb_rows_from_idl(const struct ovsdb_idl *idl,
                             struct havip_nb_rows *rows);
 void havip_nb_rows_destroy(struct havip_nb_rows *rows);
 
+/* The row of 'rows' named 'name' (or whose UUID is 'name'), or NULL. */
+const struct nbrec_port *havip_nb_rows_find_port(const struct havip_nb_rows *,
+                                                 const char *name);
+const struct nbrec_havip *havip_nb_rows_find_havip(
+    const struct havip_nb_rows *, const char *name);
+
 /* The region a subnet belongs to, or NULL when the chain is broken. */
 const struct nbrec_region *havip_subnet_region(const struct nbrec_subnet *);
 

@@ -143,9 +143,11 @@ test_deb_contents() {
 /etc/logrotate.d/havip-controller
 /lib/systemd/system/havip-controller.service
 /usr/bin/havip-controller
+/usr/bin/havip-trace
 /usr/share/doc/havip-controller/changelog.gz
 /usr/share/doc/havip-controller/copyright
-/usr/share/man/man8/havip-controller.8.gz' deb_list havip-controller
+/usr/share/man/man8/havip-controller.8.gz
+/usr/share/man/man8/havip-trace.8.gz' deb_list havip-controller
 
     # The directories for the database and the logs.
     dpkg-deb -c "$(deb_file havip-common)" | awk '{ print $1, $6 }' \
@@ -199,11 +201,17 @@ havip $deb_version" "$root/usr/bin/havip-nbctl" --version
     check "$root/usr/bin/havip-nbctl" --help
     grep -q '^usage: havip-nbctl \[OPTIONS\] COMMAND \[ARG\.\.\.\]$' check.out \
         || fail "havip-nbctl --help"
+    check_output "havip-trace (Open vSwitch) $deb_ovs_version
+DB Schema $deb_schema_version
+havip $deb_version" "$root/usr/bin/havip-trace" --version
+    check "$root/usr/bin/havip-trace" --help
+    grep -q '^usage: havip-trace \[OPTIONS\] INPORT FLOW$' check.out \
+        || fail "havip-trace --help"
     check "$root/usr/share/havip/scripts/havip-ctl" --help
     grep -q '^  start_nb ' check.out || fail "havip-ctl --help"
     check cmp "$root/usr/share/havip/havip-nb.ovsschema" \
         "$HAVIP_SRCDIR/ovsdb/havip-nb.ovsschema"
-    for m in havip-controller havip-nbctl havip-ctl; do
+    for m in havip-controller havip-nbctl havip-trace havip-ctl; do
         check man -P cat -l "$root/usr/share/man/man8/$m.8.gz"
         grep -q "^NAME" check.out || fail "man page $m"
     done

@@ -14,6 +14,7 @@
 #include "havip-flow-table.h"
 #include "havip-pipeline.h"
 #include "havip-rules.h"
+#include "havip-tables.h"
 #include "openvswitch/dynamic-string.h"
 #include "openvswitch/ofp-actions.h"
 #include "openvswitch/ofp-flow.h"
@@ -743,6 +744,39 @@ test_conflict_counted(void)
     hflow_table_destroy(&flows);
 }
 
+/* Every table the pipeline writes to (flows and goto_table) has a name
+ * and purpose in flows/tables.c, which havip-trace and the docs use, and
+ * that list has no table the pipeline does not use. */
+static void
+test_table_names(void)
+{
+    bool used[256] = { false };
+    const struct hflow *f;
+
+    setup();
+    compute();
+    HMAP_FOR_EACH (f, node, &flows.flows) {
+        const struct ofpact *a;
+
+        used[f->table_id] = true;
+        CU_ASSERT_PTR_NOT_NULL(havip_table_find(f->table_id));
+        OFPACT_FOR_EACH (a, f->ofpacts, f->ofpacts_len) {
+            if (a->type == OFPACT_GOTO_TABLE) {
+                uint8_t id = ofpact_get_GOTO_TABLE(a)->table_id;
+
+                CU_ASSERT_PTR_NOT_NULL(havip_table_find(id));
+            }
+        }
+    }
+    for (size_t i = 0; i < havip_n_tables; i++) {
+        CU_ASSERT(used[havip_tables[i].id]);
+        CU_ASSERT(!i || havip_tables[i - 1].id < havip_tables[i].id);
+    }
+    CU_ASSERT_STRING_EQUAL(havip_table_name(HT_L3), "L3 delivery");
+    CU_ASSERT_STRING_EQUAL(havip_table_name(99), "unknown");
+    teardown();
+}
+
 void
 unit_pipeline_register(void)
 {
@@ -767,4 +801,5 @@ unit_pipeline_register(void)
     CU_add_test(suite, "recipes", test_recipes);
     CU_add_test(suite, "learned holder, options:learn",
                 test_holder_override_and_learn_option);
+    CU_add_test(suite, "table names", test_table_names);
 }
