@@ -338,6 +338,12 @@ test_deb_installed_daemons() {
     done
 }
 
+# deb_chroot CMD...: CMD in the chroot $root, with a clean environment
+# (none of the run directory's OVS_* and HAVIP_* variables).
+deb_chroot() {
+    chroot "$root" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root "$@"
+}
+
 # The packages installed with apt into a debootstrapped Debian 12, with
 # their dependencies; no service started (policy-rc.d, no systemd there).
 test_deb_debootstrap() {
@@ -362,27 +368,52 @@ test_deb_debootstrap() {
     mount -t proc proc "$root/proc"
     on_exit "umount '$root/proc'"
     on_exit "havip_kill '$root/tmp/run/havip_nb.pid'"
-    check chroot "$root" apt-get update -q
-    check chroot "$root" env DEBIAN_FRONTEND=noninteractive \
+    check deb_chroot apt-get update -q
+    check deb_chroot env DEBIAN_FRONTEND=noninteractive \
         apt-get install -y -q --no-install-recommends \
         /debs/havip-common_${deb_version}_all.deb \
         /debs/havip-central_${deb_version}_all.deb \
         "/debs/$(basename "$(deb_file havip-nbctl)")" \
         "/debs/$(basename "$(deb_file havip-controller)")"
     for p in $deb_packages openvswitch-switch; do
-        check chroot "$root" dpkg-query -W -f='${Status}\n' "$p"
+        check deb_chroot dpkg-query -W -f='${Status}\n' "$p"
         expect_eq "$(cat check.out)" "install ok installed" "$p"
     done
-    check chroot "$root" havip-controller --version
+    check deb_chroot havip-controller --version
     grep -qx "havip $deb_version" check.out || fail "havip-controller --version"
-    check chroot "$root" havip-nbctl --version
+    check deb_chroot havip-nbctl --version
     grep -qx "havip $deb_version" check.out || fail "havip-nbctl --version"
-    check chroot "$root" /usr/share/havip/scripts/havip-ctl \
-        --rundir=/tmp/run --logdir=/tmp/run --dbdir=/tmp/run start_nb
-    check chroot "$root" havip-nbctl --db=unix:/tmp/run/havip_nb.sock \
-        region-add r1
-    check_output 'region r1' chroot "$root" havip-nbctl \
-        --db=unix:/tmp/run/havip_nb.sock show
-    check chroot "$root" /usr/share/havip/scripts/havip-ctl \
-        --rundir=/tmp/run stop_nb
+
+    # Everything with its packaged defaults, as the units run it: Debian's
+    # Open vSwitch in the chroot (its own ovsdb-server and ovs-vswitchd, on
+    # the dummy datapath only, so nothing reaches the host's network), the
+    # NB server and the controller by havip-ctl without any option.
+    ctl=/usr/share/havip/scripts/havip-ctl
+    for d in openvswitch/ovsdb-server openvswitch/ovs-vswitchd \
+             havip/havip_nb havip/havip-controller; do
+        on_exit "havip_kill '$root/run/${d%/*}/${d#*/}.pid'"
+    done
+    check deb_chroot mkdir -p /run/openvswitch /var/log/openvswitch
+    check deb_chroot ovsdb-tool create /etc/openvswitch/conf.db \
+        /usr/share/openvswitch/vswitch.ovsschema
+    check deb_chroot ovsdb-server --detach --no-chdir --pidfile \
+        --log-file --remote=punix:/var/run/openvswitch/db.sock \
+        /etc/openvswitch/conf.db
+    check deb_chroot ovs-vsctl --no-wait init \
+        -- set Open_vSwitch . external_ids:system-id=hv-deb
+    check deb_chroot ovs-vswitchd --detach --no-chdir --pidfile \
+        --log-file --enable-dummy --disable-system -vconsole:off
+    check deb_chroot ovs-vsctl --timeout=30 add-br br-int \
+        -- set bridge br-int datapath_type=dummy fail-mode=secure
+    check deb_chroot $ctl start_nb
+    check deb_chroot $ctl start_controller
+    check deb_chroot havip-nbctl region-add r1
+    check_output 'region r1' deb_chroot havip-nbctl show
+    wait_until '[ "$(deb_chroot havip-nbctl chassis-list)" = hv-deb ]' 30
+    check deb_chroot havip-nbctl --timeout=30 --wait=hv sync
+    check deb_chroot ovs-appctl -t /run/havip/havip-controller.ctl \
+        connection-status
+    check deb_chroot $ctl stop_controller
+    check_output '' deb_chroot havip-nbctl chassis-list
+    check deb_chroot $ctl stop_nb
 }
