@@ -37,7 +37,8 @@ rm -rf "$build"
 mkdir -p "$src"
 if git rev-parse --git-dir >/dev/null 2>&1; then
     git ls-files -z --cached --others --exclude-standard \
-        | xargs -0 sh -c 'for f; do [ -e "$f" ] && printf "%s\n" "$f"; done' sh \
+        | xargs -0 sh -c \
+            'for f; do [ -e "$f" ] && printf "%s\n" "$f"; done' sh \
         | tar -cf - -T - | tar -xf - -C "$src"
 else
     tar -cf - --exclude=./build --exclude=./deb --exclude='*.o' \

@@ -105,7 +105,8 @@ test_deb_build() {
     for p in $deb_packages; do
         deb=$(deb_file $p)
         [ -f "$deb" ] || fail "no package $p in $deb_dir"
-        check_output "$p $deb_version" dpkg-deb -W --showformat='${Package} ${Version}' "$deb"
+        check_output "$p $deb_version" \
+            dpkg-deb -W --showformat='${Package} ${Version}' "$deb"
     done
     check_output 'all
 all
@@ -152,18 +153,21 @@ test_deb_contents() {
     # The directories for the database and the logs.
     dpkg-deb -c "$(deb_file havip-common)" | awk '{ print $1, $6 }' \
         >common.list
-    grep -qx 'drwxr-xr-x ./var/lib/havip/' common.list || fail "no /var/lib/havip"
-    grep -qx 'drwxr-xr-x ./var/log/havip/' common.list || fail "no /var/log/havip"
+    for d in /var/lib/havip /var/log/havip; do
+        grep -qx "drwxr-xr-x .$d/" common.list || fail "no $d"
+    done
     grep -qx -- '-rwxr-xr-x ./usr/share/havip/scripts/havip-ctl' common.list \
         || fail "havip-ctl is not executable"
 
     # Dependencies.
     dpkg-deb -f "$(deb_file havip-controller)" Depends >depends.out
-    grep -q 'openvswitch-switch' depends.out || fail "controller: $(cat depends.out)"
+    grep -q 'openvswitch-switch' depends.out \
+        || fail "controller: $(cat depends.out)"
     grep -q "havip-common (= $deb_version)" depends.out \
         || fail "controller: $(cat depends.out)"
     dpkg-deb -f "$(deb_file havip-central)" Depends >depends.out
-    grep -q 'openvswitch-common' depends.out || fail "central: $(cat depends.out)"
+    grep -q 'openvswitch-common' depends.out \
+        || fail "central: $(cat depends.out)"
 
     # The configuration files are conffiles.
     check_output '/etc/default/havip
@@ -199,7 +203,8 @@ havip $deb_version" \
 DB Schema $deb_schema_version
 havip $deb_version" "$root/usr/bin/havip-nbctl" --version
     check "$root/usr/bin/havip-nbctl" --help
-    grep -q '^usage: havip-nbctl \[OPTIONS\] COMMAND \[ARG\.\.\.\]$' check.out \
+    grep -q '^usage: havip-nbctl \[OPTIONS\] COMMAND \[ARG\.\.\.\]$' \
+        check.out \
         || fail "havip-nbctl --help"
     check_output "havip-trace (Open vSwitch) $deb_ovs_version
 DB Schema $deb_schema_version
@@ -220,7 +225,8 @@ havip $deb_version" "$root/usr/bin/havip-trace" --version
     for u in havip-central havip-controller; do
         unit=$root/lib/systemd/system/$u.service
         for exe in $(sed -n 's/^Exec[A-Za-z]*=\([^ ]*\).*/\1/p' "$unit"); do
-            [ -x "$root$exe" ] || fail "$u.service runs $exe, not in the package"
+            [ -x "$root$exe" ] \
+                || fail "$u.service runs $exe, not in the package"
         done
         env=$(sed -n 's/^EnvironmentFile=-//p' "$unit")
         [ -f "$root$env" ] || fail "$u.service reads $env, not in the package"
@@ -289,7 +295,8 @@ test_deb_installed_daemons() {
     # daemon writes to the new log file after the rotation.
     if command -v logrotate >/dev/null; then
         for u in havip-central havip-controller; do
-            sed "s,/var/log/havip/,$HAVIP_RUNDIR/,; s,/run/havip/,$HAVIP_RUNDIR/,g" \
+            sed -e "s,/var/log/havip/,$HAVIP_RUNDIR/," \
+                -e "s,/run/havip/,$HAVIP_RUNDIR/,g" \
                 "$root/etc/logrotate.d/$u" >"logrotate-$u"
             check logrotate -f --state="$TESTDIR/logrotate.state" \
                 "logrotate-$u"
@@ -297,7 +304,8 @@ test_deb_installed_daemons() {
         for d in havip_nb havip-controller; do
             check test -f "$HAVIP_RUNDIR/$d.log.1"
             pid=$(cat "$HAVIP_RUNDIR/$d.pid")
-            wait_until "ls -l /proc/$pid/fd | grep -q ' $HAVIP_RUNDIR/$d.log\$'" 30
+            wait_until \
+                "ls -l /proc/$pid/fd | grep -q ' $HAVIP_RUNDIR/$d.log\$'" 30
         done
     fi
 
@@ -380,7 +388,8 @@ test_deb_debootstrap() {
         expect_eq "$(cat check.out)" "install ok installed" "$p"
     done
     check deb_chroot havip-controller --version
-    grep -qx "havip $deb_version" check.out || fail "havip-controller --version"
+    grep -qx "havip $deb_version" check.out \
+        || fail "havip-controller --version"
     check deb_chroot havip-nbctl --version
     grep -qx "havip $deb_version" check.out || fail "havip-nbctl --version"
 
