@@ -224,8 +224,9 @@ PY
           \"where\": []}]' | grep -o '\"name\":\"p[12]\"' | wc -l"
 }
 
-# A schema that drops a table (Chassis) and a column (Port.tunnel_key):
-# their data go, on purpose, and the conversion is not refused for it.
+# A schema that drops a table (Chassis) and a column (Port.tunnel_key),
+# and makes Region a non-root table: their data, and the region no VPC or
+# EIP refers to, go on purpose, and the conversion is not refused for it.
 test_upgrade_table_dropped() {
     python3 - "$upgrade_schema" >smaller.ovsschema <<'PY'
 import json, sys
@@ -233,14 +234,18 @@ schema = json.load(open(sys.argv[1]))
 schema["version"] = "1.2.0"
 del schema["tables"]["Chassis"]
 del schema["tables"]["Port"]["columns"]["tunnel_key"]
+schema["tables"]["Region"]["isRoot"] = False
 json.dump(schema, sys.stdout, indent=2)
 PY
     upgrade_old_db
     check upgrade_ctl start_nb
-    check havip-nbctl set Port p1 tunnel_key=5
+    check havip-nbctl set Port p1 tunnel_key=5 -- region-add r9
     check upgrade_ctl stop_nb
     check upgrade_ctl --db-nb-schema="$TESTDIR/smaller.ovsschema" start_nb
+    grep -q 'rows garbage-collected by the conversion (table, rows before, after: Region 2 1)' \
+        check.out || fail "no word of the collected region"
     check_output 1.2.0 ovsdb-tool db-version "$upgrade_db"
+    check_output r1 nb_field Region name
     check_output 'p1
 p2' nb_field Port name
     check_output 'hv1' nb_field HAVIP name
