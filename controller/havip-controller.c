@@ -36,6 +36,7 @@
 #include "dirs.h"
 #include "fatal-signal.h"
 #include "gateway.h"
+#include "havip-dirs.h"
 #include "havip-version.h"
 #include "lib/vswitch-idl.h"
 #include "local-config.h"
@@ -395,6 +396,7 @@ main(int argc, char *argv[])
     char *ovs_remote;
     int retval;
 
+    havip_dirs_init();
     set_program_name(argv[0]);
     ovs_cmdl_proctitle_init(argc, argv);
     service_start(&argc, &argv);

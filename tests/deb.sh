@@ -199,6 +199,10 @@ havip $deb_version" \
     check "$root/usr/bin/havip-controller" --help
     grep -q '^usage: havip-controller \[OPTIONS\] \[OVS_DB\]$' check.out \
         || fail "havip-controller --help"
+    # Without OVS_RUNDIR, the switch is Debian's (include/havip-dirs.h).
+    check env -u OVS_RUNDIR "$root/usr/bin/havip-controller" --help
+    grep -q '(default: "unix:/var/run/openvswitch/db.sock")' check.out \
+        || fail "havip-controller's default OVS database"
     check_output "havip-nbctl (Open vSwitch) $deb_ovs_version
 DB Schema $deb_schema_version
 havip $deb_version" "$root/usr/bin/havip-nbctl" --version
@@ -422,6 +426,20 @@ test_deb_debootstrap() {
     check deb_chroot havip-nbctl --timeout=30 --wait=hv sync
     check deb_chroot ovs-appctl -t /run/havip/havip-controller.ctl \
         connection-status
+    # havip-trace, by hand, without options, finds Debian's switch.
+    check deb_chroot havip-nbctl vpc-add r1 vpc1 \
+        -- subnet-add vpc1 s1 10.0.1.0/24 \
+        -- port-add s1 vm1 0a:00:00:00:01:0b 10.0.1.11 \
+        -- port-add s1 vm2 0a:00:00:00:01:0c 10.0.1.12
+    for i in 1 2; do
+        check deb_chroot ovs-vsctl add-port br-int vm$i \
+            -- set interface vm$i type=dummy ofport_request=$i \
+               external_ids:iface-id=vm$i
+    done
+    check deb_chroot havip-nbctl --timeout=30 --wait=hv sync
+    wait_until '[ "$(deb_chroot havip-nbctl get Port vm2 up)" = true ]' 30
+    check_output 'output to vm2 (port 2)' \
+        deb_chroot havip-trace --summary vm1 'icmp,nw_dst=10.0.1.12'
     check deb_chroot $ctl stop_controller
     check_output '' deb_chroot havip-nbctl chassis-list
     check deb_chroot $ctl stop_nb

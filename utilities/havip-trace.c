@@ -35,6 +35,7 @@
 #include "havip-pipeline.h"
 #include "havip-rules.h"
 #include "havip-tables.h"
+#include "havip-dirs.h"
 #include "havip-version.h"
 #include "jsonrpc.h"
 #include "lib/vswitch-idl.h"
@@ -1511,6 +1512,7 @@ main(int argc, char *argv[])
 {
     struct tracer t;
 
+    havip_dirs_init();
     set_program_name(argv[0]);
     fatal_ignore_sigpipe();
     vlog_set_levels(NULL, VLF_CONSOLE, VLL_WARN);
