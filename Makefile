@@ -101,9 +101,16 @@ tests/unit/test-unit: $(UNIT_OBJS) flows/libhavip.a $(LIBOVS)
 # .sanitize.stamp, which every object depends on, so switching SANITIZE on
 # or off rebuilds them.  OVS's static library is not rebuilt. ----
 SANITIZE ?=
+# The runtimes are linked statically: with gcc's shared libubsan beside
+# libasan, UBSan ignores UBSAN_OPTIONS=log_path and a daemon's report is
+# lost with its stderr.
+comma = ,
+SAN_LIST = $(subst $(comma), ,$(SANITIZE))
 ifneq ($(SANITIZE),)
 SAN_FLAGS = -fsanitize=$(SANITIZE) -fno-omit-frame-pointer \
-	    -fno-sanitize-recover=all
+	    -fno-sanitize-recover=all \
+	    $(if $(filter address,$(SAN_LIST)),-static-libasan) \
+	    $(if $(filter undefined,$(SAN_LIST)),-static-libubsan)
 endif
 override CFLAGS += $(SAN_FLAGS)
 SAN_STAMP = .sanitize.stamp
