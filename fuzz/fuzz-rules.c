@@ -14,8 +14,9 @@
  * ones or taken raw from the input, associations, holders, EIP bindings,
  * learned holders, after the local facts of one chassis (local ports,
  * uplink, tunnels).  Input: two bytes of local facts (make_local()), then
- * up to 64 operations (run_op()), each an opcode byte and its fields.  Then, as the controller does, it checks the rules, computes
- * every row's flows and encodes them as flow mods.  Properties: no crash
+ * up to 64 operations (run_op()), each an opcode byte and its fields.
+ * Then, as the controller does, it checks the rules, computes every row's
+ * flows and encodes them as flow mods.  Properties: no crash
  * or leak; the full computation equals the union of every row's recipe
  * (the controller keeps recipes and relies on that); a recipe equals its
  * clone; no flow is owned by a row the checker refused. */

@@ -17,6 +17,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "openvswitch/compiler.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -25,8 +26,7 @@ void fuzz_init(void);
 /* Aborts, naming 'what', unless 'cond' holds. */
 #define fuzz_check(COND, WHAT)                          \
     ((COND) ? (void) 0 : fuzz_fail(__FILE__, __LINE__, WHAT))
-void fuzz_fail(const char *file, int line, const char *what)
-    __attribute__((__noreturn__));
+OVS_NO_RETURN void fuzz_fail(const char *file, int line, const char *what);
 
 /* Reads the fuzzer's input a field at a time; past its end every read
  * returns zeros, so a short input is a small world, not an error. */
