@@ -119,6 +119,10 @@ $(shell echo '$(SAN_FLAGS)' | cmp -s - $(SAN_STAMP) 2>/dev/null || \
 	echo '$(SAN_FLAGS)' > $(SAN_STAMP))
 endif
 $(ALL_OBJS): $(SAN_STAMP)
+distclean: clean-sanitize
+clean-sanitize:
+	rm -f $(SAN_STAMP)
+.PHONY: clean-sanitize
 
 # ---- Fuzzing (fuzz/, docs/reliability-fuzz.md).  Each fuzz/fuzz-T.c is a
 # libFuzzer target; fuzz/replay-T links it with a plain main() (gcc) that
