@@ -19,7 +19,10 @@
  * flows and encodes them as flow mods.  Properties: no crash
  * or leak; the full computation equals the union of every row's recipe
  * (the controller keeps recipes and relies on that); a recipe equals its
- * clone; no flow is owned by a row the checker refused. */
+ * clone; no flow is owned by a row the checker refused for its addresses;
+ * rule 6 checked for one HAVIP alone (what a holder change re-checks)
+ * agrees with the full check; a learned holder gives the flows the
+ * database will give once it has the same holder. */
 
 #include <config.h>
 #include "fuzz.h"
@@ -397,6 +400,82 @@ check_refused_rows(const struct hflow_table *flows,
     }
 }
 
+/* desired.c, on a holder change alone, re-checks rule 6 for that HAVIP
+ * over a world of just that row: its verdict must be the full check's. */
+static void
+check_holder_alone(const struct havip_verdicts *verdicts)
+{
+    for (size_t i = 0; i < world.n_havips; i++) {
+        const struct nbrec_havip *havip = world.havips[i];
+        const struct uuid *uuid = &havip->header_.uuid;
+        struct havip_nb_rows one = { .havips = &havip, .n_havips = 1 };
+        struct havip_verdicts found;
+
+        havip_verdicts_init(&found);
+        havip_rules_check(&one, &found);
+        fuzz_check(!havip_verdicts_find_rule(&found, uuid, HAVIP_RULE_HOLDER)
+                   == !havip_verdicts_find_rule(verdicts, uuid,
+                                                HAVIP_RULE_HOLDER),
+                   "rule 6 alone differs from the full check");
+        havip_verdicts_destroy(&found);
+    }
+}
+
+static bool
+is_associated(const struct nbrec_havip *havip, const struct nbrec_port *port)
+{
+    for (size_t i = 0; i < havip->n_ports; i++) {
+        if (havip->ports[i] == port) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* A learned holder (override) gives a HAVIP the flows it will have once
+ * the database says the same: "flows first, then the database" must not
+ * change the flows a second time.  Checked for each learned holder that
+ * learning could have produced (an associated port). */
+static void
+check_learned_equals_database(struct rows *r, const struct havip_pipeline *p)
+{
+    for (size_t i = 0; i < r->n_learned; i++) {
+        const struct havip_holder_override *o = &r->learned[i];
+        struct nbrec_havip *havip = NULL;
+
+        for (size_t j = 0; j < r->n_havips; j++) {
+            if (uuid_equals(&r->havips[j]->header_.uuid, &o->havip)) {
+                havip = r->havips[j];
+            }
+        }
+        if (!havip || !is_associated(havip, o->port)
+            || havip_pipeline_holder(p, havip) != o->port) {
+            continue;
+        }
+
+        struct havip_recipe learned, stored;
+        bool has_learned = havip_recipe_havip(p, havip, &learned);
+
+        struct nbrec_port *old_holder = havip->holder;
+        havip->holder = CONST_CAST(struct nbrec_port *, o->port);
+        struct havip_verdicts verdicts;
+        havip_verdicts_init(&verdicts);
+        havip_rules_check(&world, &verdicts);
+        struct havip_pipeline db = *p;
+        db.verdicts = &verdicts;
+        db.holder_overrides = NULL;
+        bool has_stored = havip_recipe_havip(&db, havip, &stored);
+        havip->holder = old_holder;
+
+        fuzz_check(has_learned == has_stored
+                   && (!has_learned || havip_recipe_equal(&learned, &stored)),
+                   "learned holder's flows differ from the database's");
+        havip_recipe_destroy(&learned);
+        havip_recipe_destroy(&stored);
+        havip_verdicts_destroy(&verdicts);
+    }
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -443,6 +522,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                "recipes and full computation differ in conflicts");
     check_subset(&full, &recipes);
     check_refused_rows(&full, &verdicts);
+    check_holder_alone(&verdicts);
+    check_learned_equals_database(&r, &p);
     encode_flows(&full);
 
     struct sset needed = SSET_INITIALIZER(&needed);
