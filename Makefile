@@ -85,7 +85,8 @@ flows/libhavip.a: $(LIB_OBJS)
 	rm -f $@ && ar rcs $@ $^
 
 # The metrics HTTP server (controller/metrics-http.c) runs on libevent.
-controller/havip-controller: OVS_LIBS += -levent_core -levent_extra -levent_pthreads
+EVENT_LIBS = -levent_core -levent_extra -levent_pthreads
+controller/havip-controller: OVS_LIBS += $(EVENT_LIBS)
 controller/havip-controller: $(CONTROLLER_OBJS) flows/libhavip.a $(LIBOVS)
 	$(CC) $(CFLAGS) -o $@ $^ $(OVS_LIBS)
 
@@ -156,7 +157,7 @@ controller/libcontroller.a: $(CONTROLLER_LIB_OBJS)
 
 fuzz/replay-%: fuzz/replay.o fuzz/fuzz-%.o $(FUZZ_COMMON_SRCS:.c=.o) \
 		controller/libcontroller.a flows/libhavip.a $(LIBOVS)
-	$(CC) $(CFLAGS) -o $@ $^ $(OVS_LIBS)
+	$(CC) $(CFLAGS) -o $@ $^ $(OVS_LIBS) $(EVENT_LIBS)
 
 FUZZ_CC = clang
 FUZZ_SAN = -fsanitize=address,undefined -fno-sanitize-recover=all \
@@ -180,7 +181,7 @@ fuzz/build/%.o: %.c ovsdb/havip-nb-idl.h fuzz/build/.deps-stamp
 		-c $< -o $@
 
 fuzz/build/fuzz-%: fuzz/build/fuzz/fuzz-%.o $(FUZZ_LIB_OBJS) $(LIBOVS)
-	$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $^ $(OVS_LIBS)
+	$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $^ $(OVS_LIBS) $(EVENT_LIBS)
 
 -include $(wildcard fuzz/build/*/*.d fuzz/build/*/*/*.d)
 
