@@ -10,6 +10,9 @@
 #   make sandbox    build, then start a private sandbox and leave a shell
 #   make demo       build, then run the failover demo non-interactively
 #   make bench      build, then run the benchmarks (never part of check)
+#   make fuzz       build the libFuzzer targets (clang), run each FUZZ_SECS
+#   make SANITIZE=address,undefined [check]
+#                   the same with ASan and UBSan (see docs/reliability-fuzz.md)
 #   make install    install the programs, schema, control script and manual
 #                   pages under $(DESTDIR)$(PREFIX)
 #   make deb        build the Debian packages into deb/ and lint them
@@ -85,7 +88,8 @@ flows/libhavip.a: $(LIB_OBJS)
 	rm -f $@ && ar rcs $@ $^
 
 # The metrics HTTP server (controller/metrics-http.c) runs on libevent.
-controller/havip-controller: OVS_LIBS += -levent_core -levent_extra -levent_pthreads
+EVENT_LIBS = -levent_core -levent_extra -levent_pthreads
+controller/havip-controller: OVS_LIBS += $(EVENT_LIBS)
 controller/havip-controller: $(CONTROLLER_OBJS) flows/libhavip.a $(LIBOVS)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(OVS_LIBS)
 
@@ -105,6 +109,91 @@ utilities/havip-trace: $(TRACE_OBJS) flows/libhavip.a $(LIBOVS)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(OVS_LIBS)
 
 -include $(ALL_OBJS:.o=.d)
+
+# ---- Sanitizers: 'make SANITIZE=address,undefined' (and 'make check
+# SANITIZE=...') builds havip's objects with -fsanitize=...; UBSan does not
+# recover, so undefined behaviour fails the run.  The flags are recorded in
+# .sanitize.stamp, which every object depends on, so switching SANITIZE on
+# or off rebuilds them.  OVS's static library is not rebuilt. ----
+SANITIZE ?=
+# The runtimes are linked statically: with gcc's shared libubsan beside
+# libasan, UBSan ignores UBSAN_OPTIONS=log_path and a daemon's report is
+# lost with its stderr.
+comma = ,
+SAN_LIST = $(subst $(comma), ,$(SANITIZE))
+ifneq ($(SANITIZE),)
+SAN_FLAGS = -fsanitize=$(SANITIZE) -fno-omit-frame-pointer \
+	    -fno-sanitize-recover=all \
+	    $(if $(filter address,$(SAN_LIST)),-static-libasan) \
+	    $(if $(filter undefined,$(SAN_LIST)),-static-libubsan)
+endif
+override CFLAGS += $(SAN_FLAGS)
+SAN_STAMP = .sanitize.stamp
+ifeq ($(filter $(NO_BUILD_GOALS),$(MAKECMDGOALS)),)
+$(shell echo '$(SAN_FLAGS)' | cmp -s - $(SAN_STAMP) 2>/dev/null || \
+	echo '$(SAN_FLAGS)' > $(SAN_STAMP))
+endif
+$(ALL_OBJS): $(SAN_STAMP)
+distclean: clean-sanitize
+clean-sanitize:
+	rm -f $(SAN_STAMP)
+.PHONY: clean-sanitize
+
+# ---- Fuzzing (fuzz/, docs/reliability-fuzz.md).  Each fuzz/fuzz-T.c is a
+# libFuzzer target; fuzz/replay-T links it with a plain main() (gcc) that
+# 'make check' uses to replay the committed corpus (test fuzz_corpus_replay).
+# 'make fuzz' installs clang, builds the targets with libFuzzer, ASan and
+# UBSan into fuzz/build/ and runs each for FUZZ_SECS seconds. ----
+FUZZ_TARGETS = addr rules packet-in
+FUZZ_SECS ?= 60
+FUZZ_COMMON_SRCS = fuzz/fuzz-lib.c tests/unit/world.c
+FUZZ_OBJS = $(patsubst %.c,%.o,$(wildcard fuzz/*.c))
+CONTROLLER_LIB_OBJS = $(filter-out controller/havip-controller.o, \
+			$(CONTROLLER_OBJS))
+FUZZ_REPLAYS = $(FUZZ_TARGETS:%=fuzz/replay-%)
+all: $(FUZZ_REPLAYS)
+$(FUZZ_OBJS): ovsdb/havip-nb-idl.h $(SAN_STAMP)
+-include $(FUZZ_OBJS:.o=.d)
+
+controller/libcontroller.a: $(CONTROLLER_LIB_OBJS)
+	rm -f $@ && ar rcs $@ $^
+
+fuzz/replay-%: fuzz/replay.o fuzz/fuzz-%.o $(FUZZ_COMMON_SRCS:.c=.o) \
+		controller/libcontroller.a flows/libhavip.a $(LIBOVS)
+	$(CC) $(CFLAGS) -o $@ $^ $(OVS_LIBS) $(EVENT_LIBS)
+
+FUZZ_CC = clang
+FUZZ_SAN = -fsanitize=address,undefined -fno-sanitize-recover=all \
+	   -fno-omit-frame-pointer
+FUZZ_CFLAGS = $(WARNINGS) -O1 -g -std=gnu11 -I. -Iinclude \
+	      -I$(OVS) -I$(OVS)/include -I$(OVS)/lib $(FUZZ_SAN)
+FUZZ_LIB_SRCS = $(LIB_SRCS) $(CONTROLLER_LIB_OBJS:.o=.c) $(FUZZ_COMMON_SRCS)
+FUZZ_LIB_OBJS = $(FUZZ_LIB_SRCS:%.c=fuzz/build/%.o)
+FUZZERS = $(FUZZ_TARGETS:%=fuzz/build/fuzz-%)
+.PHONY: fuzz fuzz-deps clean-fuzz
+.PRECIOUS: fuzz/build/%.o
+
+fuzz/build/.deps-stamp: build-aux/install-deps.sh
+	build-aux/install-deps.sh clang libclang-rt-14-dev
+	mkdir -p $(@D) && touch $@
+
+fuzz/build/%.o: %.c ovsdb/havip-nb-idl.h fuzz/build/.deps-stamp
+	@mkdir -p $(@D)
+	@$(if $(V),,echo "  FUZZCC  $@")
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -MMD -MP \
+		-c $< -o $@
+
+fuzz/build/fuzz-%: fuzz/build/fuzz/fuzz-%.o $(FUZZ_LIB_OBJS) $(LIBOVS)
+	$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $^ $(OVS_LIBS) $(EVENT_LIBS)
+
+-include $(wildcard fuzz/build/*/*.d fuzz/build/*/*/*.d)
+
+fuzz: $(FUZZERS)
+	fuzz/run $(FUZZ_SECS) $(FUZZ_TARGETS)
+
+clean: clean-fuzz
+clean-fuzz:
+	rm -rf fuzz/build fuzz/work $(FUZZ_REPLAYS) controller/libcontroller.a
 
 # Tests, sandbox, demo, benchmarks.
 check: all

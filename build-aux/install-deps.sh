@@ -17,7 +17,7 @@ set -e
 default_packages="openvswitch-source openvswitch-switch openvswitch-common
 python3-openvswitch libevent-dev libcunit1-dev libssl-dev keepalived
 tcpdump iperf3 hyperfine iproute2 iputils-ping arping netcat-openbsd
-procps python3 gcc make ethtool socat curl"
+procps python3 gcc make ethtool socat curl valgrind"
 packages=${*:-$default_packages}
 
 missing=

@@ -18,6 +18,7 @@
 #include "holders.h"
 #include "switch-conn.h"
 #include "openvswitch/ofp-errors.h"
+#include "openvswitch/ofp-msgs.h"
 #include "openvswitch/ofp-packet.h"
 #include "openvswitch/ofpbuf.h"
 #include "openvswitch/vlog.h"
@@ -31,17 +32,29 @@ COVERAGE_DEFINE(learn_bad_packet_in);
 COVERAGE_DEFINE(learn_refused);
 COVERAGE_DEFINE(learn_repeat);
 
-/* Handles one packet-in 'oh'. */
-static void
+/* Handles 'msg', one OpenFlow message from the switch (normally a
+ * packet-in, as ofctrl_pop_packet_in() returns them; anything else, or a
+ * truncated message, is counted and dropped).  Reads 'msg' only: what the
+ * decoded packet-in points to stays in 'msg', which the caller frees.
+ * Needs no switch connection, so the fuzzer calls it on raw buffers. */
+void
 learn_packet_in(struct desired *d, struct holders *h,
-                const struct ofp_header *oh)
+                const struct ofpbuf *msg)
 {
     static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 20);
+    const struct ofp_header *oh = msg->data;
     struct ofputil_packet_in pin;
+    enum ofptype type;
     size_t total_len;
     uint32_t buffer_id;
     enum ofperr error;
 
+    if (msg->size < sizeof *oh || ntohs(oh->length) != msg->size
+        || ofptype_decode(&type, oh) || type != OFPTYPE_PACKET_IN) {
+        COVERAGE_INC(learn_bad_packet_in);
+        VLOG_WARN_RL(&rl, "bad packet-in: not a complete packet-in message");
+        return;
+    }
     error = ofputil_decode_packet_in(oh, true, NULL, NULL, &pin, &total_len,
                                      &buffer_id, NULL);
     if (error) {
@@ -118,7 +131,7 @@ learn_run(struct ofctrl *oc, struct desired *d, struct holders *h)
     struct ofpbuf *msg;
 
     while ((msg = ofctrl_pop_packet_in(oc))) {
-        learn_packet_in(d, h, msg->data);
+        learn_packet_in(d, h, msg);
         ofpbuf_delete(msg);
     }
 }

@@ -16,7 +16,10 @@
 struct desired;
 struct holders;
 struct ofctrl;
+struct ofpbuf;
 
 void learn_run(struct ofctrl *, struct desired *, struct holders *);
+void learn_packet_in(struct desired *, struct holders *,
+                     const struct ofpbuf *msg);
 
 #endif /* learn.h */

@@ -34,6 +34,8 @@ VLOG_DEFINE_THIS_MODULE(metrics);
 COVERAGE_DEFINE(metrics_bind_error);
 
 BUILD_ASSERT_DECL(HAVIP_RULE_SAME_SUBNET < METRICS_N_RULES);
+BUILD_ASSERT_DECL(sizeof (double[]) { METRICS_LATENCY_BUCKETS }
+                  == METRICS_N_LATENCY_BUCKETS * sizeof (double));
 
 /* After failing to bind an address that parses (port in use, address not
  * local), try again this often. */
@@ -52,23 +54,6 @@ struct metrics {
 };
 
 static unixctl_cb_func metrics_unixctl_show;
-
-/* Adds 'seconds' to 'h'. */
-void
-metrics_histogram_observe(struct metrics_histogram *h, double seconds)
-{
-    static const double bounds[] = { METRICS_LATENCY_BUCKETS };
-    BUILD_ASSERT_DECL(ARRAY_SIZE(bounds) == METRICS_N_LATENCY_BUCKETS);
-
-    for (size_t i = 0; i < ARRAY_SIZE(bounds); i++) {
-        if (seconds <= bounds[i]) {
-            h->buckets[i]++;
-            break;
-        }
-    }
-    h->count++;
-    h->sum += seconds;
-}
 
 /* Creates the metrics, whose numbers 'snapshot' fills in (called with
  * 'aux' from metrics_run() and "metrics/show", in the main thread).  No

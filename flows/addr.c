@@ -12,7 +12,9 @@
 #include <config.h>
 #include "havip-addr.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
+#include <stdlib.h>
 #include <string.h>
 #include "openvswitch/util.h"
 #include "packets.h"
@@ -50,27 +52,53 @@ havip_parse_mac(const char *s, struct eth_addr *mac)
     return NULL;
 }
 
-/* Parses 's' as "A.B.C.D/LEN" with no host bits set and LEN below 31, so
- * that the subnet has room for a gateway and hosts. */
+/* Parses the prefix length 's' of a CIDR: decimal digits with no sign,
+ * space or leading zero, at most 32. */
+static bool
+parse_plen(const char *s, unsigned int *plen)
+{
+    size_t n = strspn(s, "0123456789");
+
+    if (!n || n > 2 || s[n] || (n == 2 && s[0] == '0')) {
+        return false;
+    }
+    *plen = atoi(s);
+    return *plen <= 32;
+}
+
+/* Parses 's' as "A.B.C.D/LEN" in its canonical form, with no host bits set
+ * and LEN below 31, so that the subnet has room for a gateway and hosts.
+ *
+ * OVS's ip_parse_cidr() is not used: its scanf-style parser takes octets
+ * modulo 256 ("10.0.1.256/24" is 10.0.1.0/24, "10.0.1.261/24" is
+ * 10.0.1.5/24), leading zeros and spaces, signs and dotted masks, so a
+ * stored CIDR could mean something other than what it says. */
 char *
 havip_parse_cidr(const char *s, struct havip_cidr *cidr)
 {
     if (!s || !s[0]) {
         return xstrdup("missing CIDR");
     }
-    if (!strchr(s, '/')) {
+
+    const char *slash = strchr(s, '/');
+    char addr[INET_ADDRSTRLEN];
+    size_t addr_len = slash ? slash - s : 0;
+    if (!slash || addr_len >= sizeof addr) {
         return xasprintf("%s: invalid CIDR (expected A.B.C.D/LEN)", s);
     }
-    char *error = ip_parse_cidr(s, &cidr->net, &cidr->plen);
-    if (error) {
-        free(error);
+    memcpy(addr, s, addr_len);
+    addr[addr_len] = '\0';
+    if (!ip_parse(addr, &cidr->net) || !parse_plen(slash + 1, &cidr->plen)) {
         return xasprintf("%s: invalid CIDR (expected A.B.C.D/LEN)", s);
     }
     if (cidr->plen > 29) {
         return xasprintf("%s: prefix too long for a subnet (at most /29)", s);
     }
     if (cidr->net & ~havip_cidr_mask(cidr)) {
-        return xasprintf("%s: host bits set in CIDR", s);
+        return xasprintf("%s: host bits set in CIDR (the network is "
+                         IP_FMT"/%u)", s,
+                         IP_ARGS(cidr->net & havip_cidr_mask(cidr)),
+                         cidr->plen);
     }
     return NULL;
 }

@@ -252,8 +252,15 @@ test_nbctl_subnet_addresses() {
         havip-nbctl subnet-add vpc1 s9 10.0.9.0/33
     check_refused 'havip-nbctl: 10.0.9.x/24: invalid CIDR (expected A.B.C.D/LEN)' \
         havip-nbctl subnet-add vpc1 s9 10.0.9.x/24
-    check_refused 'havip-nbctl: 10.0.9.1/24: host bits set in CIDR' \
+    check_refused 'havip-nbctl: 10.0.9.1/24: host bits set in CIDR (the network is 10.0.9.0/24)' \
         havip-nbctl subnet-add vpc1 s9 10.0.9.1/24
+    # Only the canonical form (OVS's own parser reads 10.0.9.256/24 as
+    # 10.0.9.0/24 and 10.0.9.261/24 as 10.0.9.5/24).
+    for cidr in 10.0.9.256/24 10.0.9.261/24 010.0.9.0/24 10.0.9.0/024 \
+                10.0.9.0/+24 10.0.9.0/255.255.255.0 ' 10.0.9.0/24'; do
+        check_refused "havip-nbctl: $cidr: invalid CIDR (expected A.B.C.D/LEN)" \
+            havip-nbctl subnet-add vpc1 s9 "$cidr"
+    done
     check_refused 'havip-nbctl: 10.0.9.0/30: prefix too long for a subnet (at most /29)' \
         havip-nbctl subnet-add vpc1 s9 10.0.9.0/30
     check_refused 'havip-nbctl: 10.0.9.300: invalid IPv4 address' \
@@ -636,6 +643,10 @@ test_nbctl_safety_net() {
         havip-nbctl set HAVIP hv1 eip="$e1" -- set HAVIP hv2 eip="$e1"
     check_refused 'havip-nbctl: rule 5 (addresses): subnet s1: 10.0.1.0/33: invalid CIDR (expected A.B.C.D/LEN)' \
         havip-nbctl set Subnet s1 cidr=10.0.1.0/33
+    check_refused 'havip-nbctl: rule 5 (addresses): subnet s1: 10.0.1.5/24: host bits set in CIDR (the network is 10.0.1.0/24)' \
+        havip-nbctl set Subnet s1 cidr=10.0.1.5/24
+    check_refused 'havip-nbctl: rule 5 (addresses): subnet s1: 10.0.1.256/24: invalid CIDR (expected A.B.C.D/LEN)' \
+        havip-nbctl set Subnet s1 cidr=10.0.1.256/24
 }
 
 # Rows written by raw transactions that break a rule are marked by "show";

@@ -1274,7 +1274,10 @@ cmd_havip_associate(struct ctl_context *ctx)
     }
 
     struct nbrec_port **ports = xmalloc((havip->n_ports + 1) * sizeof *ports);
-    memcpy(ports, havip->ports, havip->n_ports * sizeof *ports);
+    if (havip->n_ports) {
+        /* memcpy() from the NULL of an empty set is undefined (UBSan). */
+        memcpy(ports, havip->ports, havip->n_ports * sizeof *ports);
+    }
     ports[havip->n_ports] = CONST_CAST(struct nbrec_port *, port);
     nbrec_havip_set_ports(havip, ports, havip->n_ports + 1);
     free(ports);

@@ -78,7 +78,29 @@ test_parse_cidr(void)
     CU_ASSERT_EQUAL(havip_cidr_broadcast(&cidr), htonl(0x0a0001ff));
     CU_ASSERT_EQUAL(havip_cidr_first_host(&cidr), htonl(0x0a000101));
     ASSERT_ERROR(havip_parse_cidr("10.0.1.5/24", &cidr),
-                 "10.0.1.5/24: host bits set in CIDR");
+                 "10.0.1.5/24: host bits set in CIDR (the network is "
+                 "10.0.1.0/24)");
+    ASSERT_OK(havip_parse_cidr("0.0.0.0/0", &cidr));
+    CU_ASSERT_EQUAL(cidr.plen, 0);
+    ASSERT_OK(havip_parse_cidr("10.0.1.8/29", &cidr));
+    CU_ASSERT_EQUAL(cidr.plen, 29);
+
+    /* Only the canonical form: OVS's ip_parse_cidr() takes each of these
+     * (the first as 10.0.1.0/24, the second as 10.0.1.5/24). */
+    static const char *const non_canonical[] = {
+        "10.0.1.256/24", "10.0.1.261/24", "010.0.1.0/24", "10.00.1.0/24",
+        "10.0.1.0/024", "10.0.1.0/+24", "10.0.1.0/ 24", " 10.0.1.0/24",
+        "10.0.1.0/255.255.255.0", "10.0.1.0/24 ", "10.0.1.0/", "/24",
+        "10.0.1/24", "10.0.1.0.0/24", "10.0.1.0/24/24", "10.0.1.0/-0",
+        "1000.1000.1000.1000/24",
+    };
+    for (size_t i = 0; i < ARRAY_SIZE(non_canonical); i++) {
+        const char *s = non_canonical[i];
+        char *want = xasprintf("%s: invalid CIDR (expected A.B.C.D/LEN)", s);
+
+        ASSERT_ERROR(havip_parse_cidr(s, &cidr), want);
+        free(want);
+    }
     ASSERT_ERROR(havip_parse_cidr("10.0.1.0", &cidr),
                  "10.0.1.0: invalid CIDR (expected A.B.C.D/LEN)");
     ASSERT_ERROR(havip_parse_cidr("10.0.1.0/33", &cidr),

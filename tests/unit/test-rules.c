@@ -152,7 +152,7 @@ test_malformed(void)
                      "zz: invalid MAC address");
     assert_violation(&s3->header_, HAVIP_RULE_ADDRESSES,
                      "rule 5 (addresses): subnet s3: 10.0.1.7/24: host bits "
-                     "set in CIDR");
+                     "set in CIDR (the network is 10.0.1.0/24)");
     assert_violation(&p1->header_, HAVIP_RULE_ADDRESSES,
                      "rule 5 (addresses): port p1: 0a:00:00:00:01: invalid "
                      "MAC address");
