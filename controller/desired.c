@@ -193,6 +193,35 @@ stage_row(struct desired *d, struct uuidset *seen, const struct uuid *owner,
     stage(d, owner, r);
 }
 
+/* havip_rules_prior callback: returns true if 'row' has flows in ofctrl
+ * that use the claim 'kind' of 'addr', so that a row that collides with
+ * it is the one refused. */
+static bool
+desired_holds(const void *d_, const struct uuid *row, enum havip_claim kind,
+              uint64_t addr)
+{
+    const struct desired *d = d_;
+    const struct recipe_node *rn = recipe_find(&d->installed, row);
+
+    if (!rn || !rn->present) {
+        return false;
+    }
+    switch (kind) {
+    case HAVIP_CLAIM_IP:
+        return ((rn->r.type == HAVIP_RECIPE_PORT
+                 || rn->r.type == HAVIP_RECIPE_HAVIP)
+                && ntohl(rn->r.ip) == addr);
+    case HAVIP_CLAIM_MAC:
+        return (rn->r.type == HAVIP_RECIPE_PORT
+                && eth_addr_to_uint64(rn->r.mac) == addr);
+    case HAVIP_CLAIM_EIP:
+        return rn->r.eip != 0;
+    case HAVIP_CLAIM_CIDR:
+        return rn->r.type == HAVIP_RECIPE_SUBNET;
+    }
+    return false;
+}
+
 static void
 recompute(struct desired *d, const struct ovsdb_idl *nb_idl)
 {
@@ -205,7 +234,8 @@ recompute(struct desired *d, const struct ovsdb_idl *nb_idl)
 
     havip_verdicts_init(&old);
     hmap_swap(&old.violations, &d->verdicts.violations);
-    havip_rules_check(&d->rows, &d->verdicts);
+    struct havip_rules_prior prior = { .holds = desired_holds, .aux = d };
+    havip_rules_check_prior(&d->rows, &prior, &d->verdicts);
     log_new_violations(&old, &d->verdicts);
     havip_verdicts_destroy(&old);
     holders_reindex(d->holders, nb_idl, &d->rows, d->local);
