@@ -577,7 +577,8 @@ ofctrl_watch_socket(struct ofctrl *oc)
         oc->sock.try_ino = st.st_ino;
         oc->sock.n_tries = SOCKET_RETRIES;
     }
-    if (oc->sock.n_tries > 0 && !rconn_is_connected(oc->rconn)) {
+    if (oc->sock.n_tries > 0
+        && !strcmp(rconn_get_state(oc->rconn), "BACKOFF")) {
         oc->sock.n_tries--;
         COVERAGE_INC(ofctrl_socket_retry);
         rconn_connect(oc->rconn, oc->target, oc->target);
