@@ -330,12 +330,13 @@ cookie_flows() {
         cookie=0x4856000000000000/0xffff000000000000 | wc -l
 }
 
-# restored_ms N T0: waits until the controller's log after line N says it
-# synchronised again and prints the ms from T0 to that line.
-restored_ms() {
-    wait_until "ctl_log_from $1 'synchronised with the switch'" 20
-    ms "$2" "$(log_time "$HAVIP_RUNDIR/havip-controller.log" \
-               'synchronised with the switch')"
+# restored WHAT N T0: waits until the controller's log after line N says
+# it synchronised again and prints the ms from T0 to that line.
+restored() {
+    wait_until "ctl_log_from $2 'synchronised with the switch'" 20
+    echo "FIGURE $1: restored $(ms "$3" \
+        "$(log_time "$HAVIP_RUNDIR/havip-controller.log" \
+           'synchronised with the switch')") ms later" >&2
 }
 
 # Another OpenFlow client deletes or changes havip's flows: the flow
@@ -350,23 +351,20 @@ test_faults_foreign_flows() {
     # One flow deleted: the EIP's DNAT.
     n=$(ctl_log_lines) t0=$(now)
     check ovs-ofctl -O OpenFlow15 del-flows --strict br-int \
-        "table=5,priority=100,ip,in_port=pub,nw_dst=$EIP"
-    echo "FIGURE foreign DNAT flow deletion: restored $(restored_ms $n $t0)" \
-         "ms later" >&2
+        "table=5,priority=100,ip,nw_dst=$EIP"
+    restored "foreign DNAT flow deletion" $n $t0
     wait_until '[ "$(sw_flows | wc -l)" = "$(wc -l < sw-before.txt)" ]' 20
 
     # One flow changed: the HAVIP's delivery now drops.
     n=$(ctl_log_lines) t0=$(now)
     check ovs-ofctl -O OpenFlow15 mod-flows br-int \
         "table=35,ip,nw_dst=$HAVIP,actions=drop"
-    echo "FIGURE foreign HAVIP flow change: restored $(restored_ms $n $t0)" \
-         "ms later" >&2
+    restored "foreign HAVIP flow change" $n $t0
 
     # Every flow deleted.
     n=$(ctl_log_lines) t0=$(now)
     check ovs-ofctl -O OpenFlow15 del-flows br-int
-    echo "FIGURE all flows deleted: restored $(restored_ms $n $t0)" \
-         "ms later" >&2
+    restored "all flows deleted" $n $t0
     check havip-nbctl $WAIT sync
     wait_until '[ "$(cookie_flows)" = "$total" ]' 20
     sw_flows > sw-after.txt
