@@ -811,6 +811,15 @@ ofctrl_needs_full_sync(const struct ofctrl *oc)
     return oc->state == S_SYNCED && oc->full_sync;
 }
 
+/* Returns the switch's flows as just read back, while
+ * ofctrl_needs_full_sync() (otherwise NULL).  Their owners are not known,
+ * only their cookies. */
+const struct hflow_table *
+ofctrl_switch_flows(const struct ofctrl *oc)
+{
+    return ofctrl_needs_full_sync(oc) ? &oc->dumped : NULL;
+}
+
 /* Logs (at debug level) a change a synchronisation makes. */
 static void
 log_sync(const char *what, const struct hflow *f, const struct hflow *old)

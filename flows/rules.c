@@ -429,8 +429,11 @@ check_eip_binding(struct rules_ctx *ctx, const struct uuid *row,
     struct addr_user *u = addr_claim(&ctx->eips, eip_uuid, 0, row, what);
     if (u) {
         bool first_loses, second_loses;
+        ovs_be32 ip = 0;
+        char *error = havip_parse_ip(eip->ip, &ip);
 
-        collision(ctx, u->row, row, HAVIP_CLAIM_EIP, 0,
+        free(error);            /* The EIP has its own violation. */
+        collision(ctx, u->row, row, HAVIP_CLAIM_EIP, ntohl(ip),
                   &first_loses, &second_loses);
         if (second_loses) {
             add_violation(ctx->verdicts, row, HAVIP_RULE_ONE_BINDING,

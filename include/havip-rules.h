@@ -95,7 +95,8 @@ enum havip_claim {
     HAVIP_CLAIM_IP,             /* 'addr': an IPv4 address in a VPC. */
     HAVIP_CLAIM_MAC,            /* 'addr': a MAC (as an integer) in a
                                  * subnet. */
-    HAVIP_CLAIM_EIP,            /* An EIP's binding ('addr' is 0). */
+    HAVIP_CLAIM_EIP,            /* An EIP's binding ('addr': its IPv4
+                                 * address, or 0 if it has none). */
     HAVIP_CLAIM_CIDR,           /* Address space in a VPC ('addr' is 0). */
 };
 

@@ -8,6 +8,9 @@
 # the EIP and from the VPC client to the HAVIP while the fault happens and
 # count the probes lost.  docs/reliability-faults.md has the figures.
 
+# lib-dataplane.sh (the dummy-datapath topology) first: lib-netns.sh's PUB
+# (an address) must win over its PUB (a flow prefix, already in INBOUND).
+. "$HAVIP_SRCDIR/tests/lib-dataplane.sh"
 . "$HAVIP_SRCDIR/tests/lib-netns.sh"
 
 # probe_start NAME FROM ADDR: probe NAME pings ADDR from FROM's namespace.
@@ -376,4 +379,278 @@ test_faults_foreign_flows() {
     check havip-nbctl $WAIT havip-set-holder hv1 vm2
     check havip-nbctl $WAIT havip-set-holder hv1 vm1
     expect_eq "$(coverage ofctrl_foreign_change)" 3 "foreign changes seen"
+}
+
+# nb_transact OP...: one raw transaction of the JSON operations OP.
+nb_transact() {
+    ops=$(IFS=,; echo "$*")
+    ovsdb-client transact "$HAVIP_NB_DB" "[\"HAVIP_Northbound\",$ops]"
+}
+
+# uuid TABLE NAME: the UUID of row NAME of TABLE.
+uuid() {
+    havip-nbctl get "$1" "$2" _uuid
+}
+
+# refused_rows: the controller's list of refused rows (havip/show).
+refused_rows() {
+    ctl havip/show | sed -n '/^refused rows/,$p'
+}
+
+# A small UUID for a raw newcomer: smaller than any random one, so that
+# the UUID tie-break alone would let it win.  (Not 00000000-...: a row's
+# flows carry the first 32 bits of its UUID in their cookie, and zero is
+# the fixed flows'.)
+low_uuid() {
+    printf '%08x-0000-4000-8000-000000000000\n' "$1"
+}
+
+# VM1_OK, HOLDER_OK: traces of the working bindings (vm1's own traffic to
+# vm2, and the EIP to hv1's holder vm1).
+VM1_TO_VM2="in_port=vm1,dl_src=0a:00:00:00:01:0b,dl_dst=0a:00:00:00:01:0c,icmp,nw_src=10.0.1.11,nw_dst=10.0.1.12,nw_ttl=64"
+expect_working() {
+    expect_trace "$VM1_TO_VM2" "@vm2"
+    expect_trace "$INBOUND" \
+        "set(eth(src=$GW1,dst=0a:00:00:00:01:0b)),set(ipv4(dst=10.0.1.100,ttl=63)),@vm1"
+}
+
+# Raw rows that take a working binding's address (vm1's IP, its MAC,
+# hv1's IP, e1, s1's address space), each with a UUID smaller than the
+# working row's: only the newcomer is refused, the programmed row keeps
+# working, "havip/show" and "havip-nbctl show" name the newcomer; a
+# kill -9 and restart of the controller decides the same from the
+# switch's flows.
+test_faults_collision_newcomer() {
+    dp_setup
+    s1=$(uuid Subnet s1) vpc1=$(uuid VPC vpc1) e1=$(uuid EIP e1)
+    check nb_transact \
+        '{"op":"insert","table":"Port","uuid":"'"$(low_uuid 1)"'","row":{"name":"p1","subnet":["uuid","'"$s1"'"],"mac":"0a:00:00:00:01:51","ip":"10.0.1.11"}}'
+    check nb_transact \
+        '{"op":"insert","table":"Port","uuid":"'"$(low_uuid 2)"'","row":{"name":"p2","subnet":["uuid","'"$s1"'"],"mac":"0a:00:00:00:01:0b","ip":"10.0.1.52"}}'
+    check nb_transact \
+        '{"op":"insert","table":"HAVIP","uuid":"'"$(low_uuid 3)"'","row":{"name":"hv3","subnet":["uuid","'"$s1"'"],"ip":"10.0.1.100"}}'
+    check nb_transact \
+        '{"op":"insert","table":"HAVIP","uuid":"'"$(low_uuid 4)"'","row":{"name":"hv4","subnet":["uuid","'"$s1"'"],"ip":"10.0.1.104","eip":["uuid","'"$e1"'"]}}'
+    check nb_transact \
+        '{"op":"insert","table":"Subnet","uuid":"'"$(low_uuid 5)"'","row":{"name":"s5","vpc":["uuid","'"$vpc1"'"],"cidr":"10.0.1.128/25","gateway_ip":"10.0.1.129","gateway_mac":"0a:00:00:00:05:01"}}'
+    check havip-nbctl $WAIT sync
+    expect_working
+    refused_want='  rule 3 (one binding per EIP): EIP e1 is bound to both HAVIP hv1 and HAVIP hv4
+  rule 5 (addresses): HAVIP hv3: 10.0.1.100 is also used by HAVIP hv1 in VPC vpc1
+  rule 5 (addresses): port p1: 10.0.1.11 is also used by port vm1 in VPC vpc1
+  rule 5 (addresses): port p2: MAC 0a:00:00:00:01:0b is also used by port vm1 in subnet s1
+  rule 5 (addresses): subnet s5 (10.0.1.128/25) overlaps subnet s1 (10.0.1.0/24) in VPC vpc1
+refused rows: 5'
+    check_output "$refused_want" sh -c "ctl() { ovs-appctl -t '$HAVIP_RUNDIR/havip-controller.ctl' \"\$@\"; }; \
+        ctl havip/show | sed -n '/^refused rows/,\$p' | sort"
+    expect_eq "$(coverage binding_refused)" 5 "bindings refused"
+    grep -c 'not programmed: ' "$HAVIP_RUNDIR/havip-controller.log" > n.txt
+    expect_eq "$(cat n.txt)" 5 "refusals logged"
+    # havip-nbctl show marks each newcomer (it cannot tell which came first,
+    # so it marks the older row too).
+    havip-nbctl show > show.txt
+    for o in 'port p1' 'port p2' 'havip hv3' 'havip hv4' 'subnet s5'; do
+        grep -A1 "^ *$o\$" show.txt | grep -q '! rule' ||
+            fail "show does not mark $o: $(cat show.txt)"
+    done
+
+    # After kill -9 and a restart the switch's flows decide the same.
+    sw_flows > sw-before.txt
+    check havip_kill "$HAVIP_RUNDIR/havip-controller.pid" KILL
+    check havip_start_controller
+    check havip-nbctl $WAIT sync
+    expect_working
+    check_output "$refused_want" sh -c "ctl() { ovs-appctl -t '$HAVIP_RUNDIR/havip-controller.ctl' \"\$@\"; }; \
+        ctl havip/show | sed -n '/^refused rows/,\$p' | sort"
+    grep -q 'flows wanted, 0 changed' "$HAVIP_RUNDIR/havip-controller.log" ||
+        fail "restart changed flows"
+    sw_flows > sw-after.txt
+    check diff -u sw-before.txt sw-after.txt
+
+    # The newcomers go: nothing is refused, the working rows never moved.
+    check havip-nbctl port-del p1 -- port-del p2 -- havip-del hv3 \
+        -- havip-del hv4 -- subnet-del s5
+    check havip-nbctl $WAIT sync
+    check_output 'refused rows: 0' refused_rows
+    expect_working
+}
+
+# A Chassis row written with a garbage encap_ip: no tunnel to it (logged,
+# counted), tunnels to the others; fixed, the tunnel comes.
+test_faults_chassis_encap_ip() {
+    dp_setup
+    check ovs-vsctl set Open_vSwitch . external_ids:havip-encap-ip=192.0.2.1
+    check nb_transact \
+        '{"op":"insert","table":"Chassis","row":{"name":"hv8","hostname":"h8","encap_ip":"192.0.2.8","encap_type":"geneve"}}' \
+        '{"op":"insert","table":"Chassis","row":{"name":"hv9","hostname":"h9","encap_ip":"not-an-ip","encap_type":"geneve"}}'
+    # (No --wait=hv here: hv8 and hv9 have no controller to acknowledge.)
+    wait_until 'ovs-vsctl --bare --columns=options find Interface \
+        type=geneve | grep -q 192.0.2.8' 20
+    wait_until '[ "$(coverage tunnel_bad_encap)" -ge 1 ]' 20
+    expect_eq "$(ovs-vsctl --bare --columns=name find Interface type=geneve \
+        | grep -c .)" 1 "tunnel ports"
+    ovs-vsctl --bare --columns=options find Interface type=geneve |
+        grep -q not-an-ip && fail "a tunnel to not-an-ip"
+    grep -q 'chassis hv9: encap_ip "not-an-ip" is not an IP address' \
+        "$HAVIP_RUNDIR/havip-controller.log" || fail "not logged"
+    check havip-nbctl set Chassis hv9 encap_ip=192.0.2.9
+    wait_until '[ "$(ovs-vsctl --bare --columns=name find Interface \
+        type=geneve | grep -c .)" = 2 ]' 20
+    # Garbage again: the tunnel goes.
+    check havip-nbctl set Chassis hv9 'encap_ip="192.0.2.9; rm -rf /"'
+    wait_until '[ "$(ovs-vsctl --bare --columns=name find Interface \
+        type=geneve | grep -c .)" = 1 ]' 20
+    expect_working
+}
+
+# raw_refused WHAT OBJECT RULE OP...: the raw transaction of OP breaks
+# RULE: the controller refuses exactly one more row, whose message names
+# OBJECT ("port p1"), and havip-nbctl show marks OBJECT with the rule.
+raw_refused() {
+    what=$1 object=$2 rule=$3
+    shift 3
+    before=$(refused_rows | sed -n 's/^refused rows: //p')
+    check nb_transact "$@"
+    check havip-nbctl $WAIT sync
+    refused_rows > refused.txt
+    expect_eq "$(sed -n 's/^refused rows: //p' refused.txt)" \
+        $((before + 1)) "refused rows after $what"
+    grep "^  rule $rule " refused.txt | grep -q "$object" ||
+        fail "$what: havip/show does not name $object: $(cat refused.txt)"
+    havip-nbctl show > show.txt
+    obj=$(echo "$object" | sed 's/^HAVIP/havip/;s/^EIP/eip/')
+    sed -n "/^ *$obj\$/,/^ *[a-z]* [a-z0-9]*\$/p" show.txt |
+        grep -q "! rule $rule " ||
+        fail "$what: havip-nbctl show does not mark $obj: $(cat show.txt)"
+    echo "refused ($what): $(grep "^  rule $rule " refused.txt |
+        grep "$object" | head -1)" >&2
+    raw_n=$((${raw_n:-0} + 1))
+}
+
+# raw_accepted WHAT OP...: the raw transaction of OP breaks no rule.
+raw_accepted() {
+    what=$1
+    shift
+    before=$(refused_rows | sed -n 's/^refused rows: //p')
+    check nb_transact "$@"
+    check havip-nbctl $WAIT sync
+    expect_eq "$(refused_rows | sed -n 's/^refused rows: //p')" "$before" \
+        "refused rows after $what"
+}
+
+# Rows that break each rule of DESIGN.md section 3, written with raw
+# transactions behind havip-nbctl's back, while a probe stream runs through
+# the EIP and to the HAVIP: each is refused, logged, counted and named;
+# the working binding loses no probe.
+test_faults_raw_rows() {
+    netns_setup
+    s1=$(uuid Subnet s1) s2=$(uuid Subnet s2) vpc1=$(uuid VPC vpc1)
+    r1=$(uuid Region r1) e1=$(uuid EIP e1) vm1=$(uuid Port vm1)
+    vm2=$(uuid Port vm2) client=$(uuid Port client)
+    sub='"subnet":["uuid","'"$s1"'"]'
+    port() {        # port NAME MAC IP [UUID]
+        echo '{"op":"insert","table":"Port",'${4:+'"uuid":"'$4'",'}'"row":{"name":"'$1'",'"$sub"',"mac":"'$2'","ip":"'$3'"}}'
+    }
+    havip() {       # havip NAME IP [MORE-COLUMNS [UUID]]
+        echo '{"op":"insert","table":"HAVIP",'${4:+'"uuid":"'$4'",'}'"row":{"name":"'$1'",'"$sub"',"ip":"'$2'"'${3:+,$3}'}}'
+    }
+    subnet() {      # subnet NAME CIDR GATEWAY MAC [UUID]
+        echo '{"op":"insert","table":"Subnet",'${5:+'"uuid":"'$5'",'}'"row":{"name":"'$1'","vpc":["uuid","'"$vpc1"'"],"cidr":"'$2'","gateway_ip":"'$3'","gateway_mac":"'$4'"}}'
+    }
+    probes_start
+    n0=$(coverage binding_refused)
+
+    # Rule 1: an EIP of another region.
+    raw_refused "EIP of region r2" "HAVIP hv2" 1 \
+        '{"op":"insert","table":"Region","uuid-name":"r2","row":{"name":"r2"}}' \
+        '{"op":"insert","table":"EIP","uuid-name":"e9","row":{"name":"e9","ip":"198.51.100.99","region":["named-uuid","r2"]}}' \
+        "$(havip hv2 10.0.1.102 '"eip":["named-uuid","e9"]')"
+    # Rules 2 and 3: e1 bound a second time, to a port and to a HAVIP.
+    raw_refused "e1 pinned to vm2 too" "port vm2" 3 \
+        '{"op":"update","table":"Port","where":[["name","==","vm2"]],"row":{"eip":["uuid","'"$e1"'"]}}'
+    raw_refused "e1 bound to hv3 too" "HAVIP hv3" 3 \
+        "$(havip hv3 10.0.1.103 '"eip":["uuid","'"$e1"'"]' "$(low_uuid 3)")"
+    # Rule 5: port addresses.
+    raw_refused "port outside its subnet" "port p1" 5 \
+        "$(port p1 0a:00:00:00:01:51 10.0.2.51)"
+    raw_refused "port on the network address" "port p2" 5 \
+        "$(port p2 0a:00:00:00:01:52 10.0.1.0)"
+    raw_refused "port on the broadcast address" "port p3" 5 \
+        "$(port p3 0a:00:00:00:01:53 10.0.1.255)"
+    raw_refused "port on the gateway address" "port p4" 5 \
+        "$(port p4 0a:00:00:00:01:54 10.0.1.1)"
+    raw_refused "port with a garbage IP" "port p5" 5 \
+        "$(port p5 0a:00:00:00:01:55 ten.zero.one.five)"
+    raw_refused "port with an empty IP" "port p6" 5 \
+        "$(port p6 0a:00:00:00:01:56 '')"
+    raw_refused "port with a garbage MAC" "port p7" 5 \
+        "$(port p7 zz:zz:zz:zz:zz:zz 10.0.1.57)"
+    raw_refused "port with a MAC and more" "port p8" 5 \
+        "$(port p8 '0a:00:00:00:01:58 junk' 10.0.1.58)"
+    raw_refused "port with vm1's IP" "port p9" 5 \
+        "$(port p9 0a:00:00:00:01:59 10.0.1.11 "$(low_uuid 9)")"
+    raw_refused "port with vm1's MAC" "port p10" 5 \
+        "$(port p10 0a:00:00:00:01:0b 10.0.1.60 "$(low_uuid 10)")"
+    raw_refused "port with the HAVIP's IP" "port p11" 5 \
+        "$(port p11 0a:00:00:00:01:61 10.0.1.100 "$(low_uuid 11)")"
+    # Rule 5: HAVIP addresses.
+    raw_refused "HAVIP with hv1's IP" "HAVIP hv4" 5 \
+        "$(havip hv4 10.0.1.100 '' "$(low_uuid 4)")"
+    raw_refused "HAVIP with vm2's IP" "HAVIP hv5" 5 \
+        "$(havip hv5 10.0.1.12 '' "$(low_uuid 5)")"
+    raw_refused "HAVIP with a garbage IP" "HAVIP hv6" 5 \
+        "$(havip hv6 300.1.1.1)"
+    raw_refused "HAVIP on the gateway address" "HAVIP hv7" 5 \
+        "$(havip hv7 10.0.1.1)"
+    # Rule 5: subnets, EIPs, regions.
+    raw_refused "subnet with a /33" "subnet s9" 5 \
+        "$(subnet s9 10.0.9.0/33 10.0.9.1 0a:00:00:00:09:01)"
+    raw_refused "subnet with a garbage CIDR" "subnet s10" 5 \
+        "$(subnet s10 banana 10.0.10.1 0a:00:00:00:0a:01)"
+    raw_refused "subnet inside s1" "subnet s11" 5 \
+        "$(subnet s11 10.0.1.128/25 10.0.1.129 0a:00:00:00:0b:01 \
+           "$(low_uuid 11)")"
+    raw_refused "subnet around s1" "subnet s12" 5 \
+        "$(subnet s12 10.0.0.0/16 10.0.0.1 0a:00:00:00:0c:01 \
+           "$(low_uuid 12)")"
+    raw_refused "subnet gateway outside it" "subnet s13" 5 \
+        "$(subnet s13 10.0.13.0/24 10.0.14.1 0a:00:00:00:0d:01)"
+    raw_refused "subnet with a garbage gateway MAC" "subnet s14" 5 \
+        "$(subnet s14 10.0.14.0/24 10.0.14.1 nope)"
+    raw_refused "EIP with a garbage IP" "EIP e8" 5 \
+        '{"op":"insert","table":"EIP","row":{"name":"e8","ip":"not-an-ip","region":["uuid","'"$r1"'"]}}'
+    raw_refused "region with a garbage gateway MAC" "region r3" 5 \
+        '{"op":"insert","table":"Region","row":{"name":"r3","external_gateway_mac":"xx:yy"}}'
+    # Rule 6: a holder that is not associated.
+    raw_refused "holder not associated" "HAVIP hv8" 6 \
+        "$(havip hv8 10.0.1.108 '"ports":["set",[["uuid","'"$vm2"'"]]],"holder":["uuid","'"$vm1"'"]')"
+    # Rule 7: an associated port of another subnet.
+    raw_refused "port of another subnet associated" "HAVIP hv9" 7 \
+        "$(havip hv9 10.0.1.109 '"ports":["set",[["uuid","'"$client"'"]]]')"
+
+    # Dangling references: the server refuses a strong one and drops a weak
+    # one, so nothing reaches the controller to refuse.
+    rc=0
+    nb_transact '{"op":"insert","table":"Port","row":{"name":"p20","subnet":["uuid","0badc0de-0000-4000-8000-000000000000"],"mac":"0a:00:00:00:01:70","ip":"10.0.1.70"}}' \
+        > dangling.out 2>&1 || rc=$?
+    grep -q 'referential integrity violation' dangling.out ||
+        fail "dangling strong reference: $(cat dangling.out)"
+    raw_accepted "holder a dangling weak reference" \
+        "$(havip hv10 10.0.1.110 '"holder":["uuid","0badc0de-0000-4000-8000-000000000001"]')"
+    check_output '' havip-nbctl havip-get-holder hv10
+    # Reusing an address in another VPC breaks nothing.
+    raw_accepted "vm1's IP and MAC in another VPC" \
+        '{"op":"insert","table":"VPC","uuid-name":"v2","row":{"name":"vpc2","region":["uuid","'"$r1"'"]}}' \
+        '{"op":"insert","table":"Subnet","uuid-name":"t1","row":{"name":"t1","vpc":["named-uuid","v2"],"cidr":"10.0.1.0/24","gateway_ip":"10.0.1.1","gateway_mac":"0a:00:00:00:0f:01"}}' \
+        '{"op":"insert","table":"Port","row":{"name":"q1","subnet":["named-uuid","t1"],"mac":"0a:00:00:00:01:0b","ip":"10.0.1.11"}}'
+
+    expect_eq "$(( $(coverage binding_refused) - n0 ))" "$raw_n" \
+        "bindings refused (coverage)"
+    echo "FIGURE $raw_n rule-breaking raw rows refused" >&2
+    probes_more 10
+    probes_stop 0 "$raw_n rule-breaking raw rows"
+    # Everything still works end to end.
+    serve vm1 8080
+    expect_ask "vm1 $PUB" pub "$EIP" 8080
+    expect_ask "vm1 10.0.2.13" client "$HAVIP" 8080
 }
