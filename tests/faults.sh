@@ -569,7 +569,7 @@ test_faults_raw_rows() {
     raw_refused "e1 pinned to vm2 too" "port vm2" 3 \
         '{"op":"update","table":"Port","where":[["name","==","vm2"]],"row":{"eip":["uuid","'"$e1"'"]}}'
     raw_refused "e1 bound to hv3 too" "HAVIP hv3" 3 \
-        "$(havip hv3 10.0.1.103 '"eip":["uuid","'"$e1"'"]' "$(low_uuid 3)")"
+        "$(havip hv3 10.0.1.103 '"eip":["uuid","'"$e1"'"]' "$(low_uuid 23)")"
     # Rule 5: port addresses.
     raw_refused "port outside its subnet" "port p1" 5 \
         "$(port p1 0a:00:00:00:01:51 10.0.2.51)"
@@ -595,9 +595,9 @@ test_faults_raw_rows() {
         "$(port p11 0a:00:00:00:01:61 10.0.1.100 "$(low_uuid 11)")"
     # Rule 5: HAVIP addresses.
     raw_refused "HAVIP with hv1's IP" "HAVIP hv4" 5 \
-        "$(havip hv4 10.0.1.100 '' "$(low_uuid 4)")"
+        "$(havip hv4 10.0.1.100 '' "$(low_uuid 24)")"
     raw_refused "HAVIP with vm2's IP" "HAVIP hv5" 5 \
-        "$(havip hv5 10.0.1.12 '' "$(low_uuid 5)")"
+        "$(havip hv5 10.0.1.12 '' "$(low_uuid 25)")"
     raw_refused "HAVIP with a garbage IP" "HAVIP hv6" 5 \
         "$(havip hv6 300.1.1.1)"
     raw_refused "HAVIP on the gateway address" "HAVIP hv7" 5 \
@@ -609,10 +609,10 @@ test_faults_raw_rows() {
         "$(subnet s10 banana 10.0.10.1 0a:00:00:00:0a:01)"
     raw_refused "subnet inside s1" "subnet s11" 5 \
         "$(subnet s11 10.0.1.128/25 10.0.1.129 0a:00:00:00:0b:01 \
-           "$(low_uuid 11)")"
+           "$(low_uuid 21)")"
     raw_refused "subnet around s1" "subnet s12" 5 \
         "$(subnet s12 10.0.0.0/16 10.0.0.1 0a:00:00:00:0c:01 \
-           "$(low_uuid 12)")"
+           "$(low_uuid 22)")"
     raw_refused "subnet gateway outside it" "subnet s13" 5 \
         "$(subnet s13 10.0.13.0/24 10.0.14.1 0a:00:00:00:0d:01)"
     raw_refused "subnet with a garbage gateway MAC" "subnet s14" 5 \
