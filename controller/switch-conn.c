@@ -464,8 +464,14 @@ ofctrl_handle_flow_update(struct ofctrl *oc, const struct ofp_header *oh)
             }
             break;
         }
-        if (fu.event == OFPFME_ABBREV) {
-            continue;           /* Our own change. */
+        if (fu.event == OFPFME_ABBREV || fu.event == OFPFME_PAUSED) {
+            continue;           /* Our own change; or wait for RESUMED. */
+        }
+        if (fu.event == OFPFME_RESUMED) {
+            /* Changes made while the monitor was paused were not
+             * reported. */
+            foreign = true;
+            continue;
         }
         if ((ntohll(fu.cookie) & HFLOW_COOKIE_MASK) == HFLOW_COOKIE) {
             if (!foreign) {

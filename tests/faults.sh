@@ -96,6 +96,20 @@ ctl_log_lines() {
     wc -l < "$HAVIP_RUNDIR/havip-controller.log"
 }
 
+# recompute_equal: what the controller built incrementally through the
+# fault equals a full recompute: the desired flows and the switch's flows
+# are the same after "recompute".
+recompute_equal() {
+    ctl flows/dump > rc-before.txt
+    sw_flows > rc-sw-before.txt
+    check ctl recompute
+    check havip-nbctl $WAIT sync
+    ctl flows/dump > rc-after.txt
+    sw_flows > rc-sw-after.txt
+    check diff -u rc-before.txt rc-after.txt
+    check diff -u rc-sw-before.txt rc-sw-after.txt
+}
+
 # start_vswitchd: ovs-vswitchd again on the existing conf.db, as
 # havip_start_ovs started it.
 start_vswitchd() {
@@ -157,6 +171,7 @@ test_faults_controller_kill9() {
     check diff -u desired-before.txt desired-after.txt
     check diff -u sw-before.txt sw-after.txt
     check diff -u show-before.txt show-after.txt
+    recompute_equal
 }
 
 # ovs-vswitchd killed and started again with no flows: the controller
@@ -190,6 +205,7 @@ test_faults_vswitchd_restart() {
     check havip-nbctl $WAIT sync
     sw_flows > sw-after.txt
     check diff -u sw-before.txt sw-after.txt
+    recompute_equal
 }
 
 # The NB database stopped for a while: traffic continues; a failover
@@ -237,6 +253,7 @@ test_faults_nb_down() {
     probes_start
     probes_more 10
     probes_stop 0 "NB back"
+    recompute_equal
 }
 
 # The integration bridge deleted: the controller re-creates it at once,
@@ -268,6 +285,7 @@ test_faults_bridge_deleted() {
     probes_start
     probes_more 10
     probes_stop 0 "after the bridge came back"
+    recompute_equal
 }
 
 # The uplink port removed and added again: EIP traffic stops and comes
@@ -330,6 +348,7 @@ test_faults_vm_port_removed() {
     probes_start
     probes_more 10
     probes_stop 0 "holder's port back"
+    recompute_equal
 }
 
 # cookie_flows: the flows of br-int with havip's cookie.
@@ -369,6 +388,13 @@ test_faults_foreign_flows() {
         "table=35,ip,nw_dst=$HAVIP,actions=drop"
     restored "foreign HAVIP flow change" $n $t0
 
+    # A flow added with havip's cookie that shadows the HAVIP's delivery.
+    n=$(ctl_log_lines) t0=$(now)
+    check ovs-ofctl -O OpenFlow15 add-flow br-int \
+        "cookie=0x4856000012345678,table=35,priority=200,ip,nw_dst=$HAVIP,actions=drop"
+    restored "foreign flow with havip's cookie added" $n $t0
+    wait_until '[ "$(cookie_flows)" = "$total" ]' 20
+
     # Every flow deleted.
     n=$(ctl_log_lines) t0=$(now)
     check ovs-ofctl -O OpenFlow15 del-flows br-int
@@ -377,13 +403,14 @@ test_faults_foreign_flows() {
     wait_until '[ "$(cookie_flows)" = "$total" ]' 20
     sw_flows > sw-after.txt
     check diff -u sw-before.txt sw-after.txt
-    expect_eq "$(coverage ofctrl_foreign_change)" 3 "foreign changes seen"
+    expect_eq "$(coverage ofctrl_foreign_change)" 4 "foreign changes seen"
     probes_more 10
     probes_stop 100 "foreign flow changes"
     # Our own changes are never taken for foreign ones.
     check havip-nbctl $WAIT havip-set-holder hv1 vm2
     check havip-nbctl $WAIT havip-set-holder hv1 vm1
-    expect_eq "$(coverage ofctrl_foreign_change)" 3 "foreign changes seen"
+    recompute_equal
+    expect_eq "$(coverage ofctrl_foreign_change)" 4 "foreign changes seen"
 }
 
 # nb_transact OP...: one raw transaction of the JSON operations OP.
@@ -471,6 +498,9 @@ refused rows: 5'
         fail "restart changed flows"
     sw_flows > sw-after.txt
     check diff -u sw-before.txt sw-after.txt
+    recompute_equal
+    check_output "$refused_want" sh -c "ctl() { ovs-appctl -t '$HAVIP_RUNDIR/havip-controller.ctl' \"\$@\"; }; \
+        ctl havip/show | sed -n '/^refused rows/,\$p' | sort"
 
     # The newcomers go: nothing is refused, the working rows never moved.
     check havip-nbctl port-del p1 -- port-del p2 -- havip-del hv3 \
@@ -658,4 +688,5 @@ test_faults_raw_rows() {
     serve vm1 8080
     expect_ask "vm1 $PUB" pub "$EIP" 8080
     expect_ask "vm1 10.0.2.13" client "$HAVIP" 8080
+    recompute_equal
 }
