@@ -690,3 +690,61 @@ test_faults_raw_rows() {
     expect_ask "vm1 10.0.2.13" client "$HAVIP" 8080
     recompute_equal
 }
+
+# The same faults on the dummy datapath, without root: bugs 2, 3 and 4 of
+# docs/reliability-faults.md, checked with ofproto/trace.
+
+# ovs-vswitchd down 3.5 s: its flows are back well before rconn's next
+# attempt (7 s after the kill).
+test_faults_dummy_vswitchd_restart() {
+    dp_setup
+    sw_flows > sw-before.txt
+    check havip_kill "$HAVIP_RUNDIR/ovs-vswitchd.pid" KILL
+    wait_until "ctl ofctrl/show | grep -q disconnected" 20
+    sleep 3.5                   # Down for a while (see above).
+    n=$(ctl_log_lines)
+    mv "$HAVIP_RUNDIR/ovs-vswitchd.log" ovs-vswitchd-1.log
+    check start_vswitchd
+    wait_until "ctl_log_from $n 'synchronised with the switch'" 30
+    recovery=$(ms "$(log_time "$HAVIP_RUNDIR/ovs-vswitchd.log" \
+                     'opened log file')" \
+                  "$(log_time "$HAVIP_RUNDIR/havip-controller.log" \
+                     'synchronised with the switch')")
+    echo "FIGURE dummy ovs-vswitchd restart: flows back $recovery ms" >&2
+    [ "$recovery" -lt 1000 ] || fail "flows back after $recovery ms"
+    check havip-nbctl $WAIT sync
+    sw_flows > sw-after.txt
+    check diff -u sw-before.txt sw-after.txt
+    expect_working
+}
+
+# The bridge deleted: re-created as a dummy bridge, its flows installed.
+test_faults_dummy_bridge_deleted() {
+    dp_setup
+    check ovs-vsctl del-br br-int
+    wait_until 'ovs-vsctl br-exists br-int' 20
+    check_output dummy ovs-vsctl get Bridge br-int datapath_type
+    for i in 1 2 3 4; do
+        check ovs-vsctl add-port br-int vm$i -- set interface vm$i \
+            type=dummy ofport_request=$i external_ids:iface-id=vm$i
+    done
+    check ovs-vsctl add-port br-int pub -- set interface pub type=dummy \
+        ofport_request=9
+    check havip-nbctl $WAIT havip-set-holder hv1 vm1
+    check havip-nbctl $WAIT sync
+    expect_working
+    recompute_equal
+}
+
+# Another client deletes every flow: restored.
+test_faults_dummy_foreign_flows() {
+    dp_setup
+    sw_flows > sw-before.txt
+    check ovs-ofctl -O OpenFlow15 del-flows br-int
+    wait_until '[ "$(sw_flows | wc -l)" = "$(wc -l < sw-before.txt)" ]' 20
+    check havip-nbctl $WAIT sync
+    sw_flows > sw-after.txt
+    check diff -u sw-before.txt sw-after.txt
+    expect_eq "$(coverage ofctrl_foreign_change)" 1 "foreign changes seen"
+    expect_working
+}
