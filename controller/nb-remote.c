@@ -169,6 +169,8 @@ nb_remote_run(struct nb_remote *r, struct ovsdb_idl *idl,
         r->rotation = 0;
         r->retry_at = now + NB_REMOTE_RETRY_MSEC;
         nb_remote_set(r, idl, xstrdup(configured));
+        /* The session just opened tries the socket there is now. */
+        note_socket(r, configured);
         return;
     }
     if (ovsdb_idl_is_connected(idl)) {
