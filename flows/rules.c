@@ -317,7 +317,7 @@ check_subnet(struct rules_ctx *ctx, const struct nbrec_subnet *subnet)
     }
 
     /* Subnets of one VPC must not overlap. */
-    for (size_t i = 0; i < ctx->n_subnets; i++) {
+    for (size_t i = 0; i < ctx->n_subnets; ) {
         struct subnet_info *other = ctx->subnet_list[i];
         unsigned int plen = MIN(cidr.plen, other->cidr.plen);
         ovs_be32 mask = be32_prefix_mask(plen);
@@ -325,6 +325,7 @@ check_subnet(struct rules_ctx *ctx, const struct nbrec_subnet *subnet)
 
         if (other->nb->vpc != subnet->vpc
             || (cidr.net & mask) != (other->cidr.net & mask)) {
+            i++;
             continue;
         }
         collision(ctx, &other->nb->header_.uuid, row, HAVIP_CLAIM_CIDR, 0,
@@ -347,9 +348,11 @@ check_subnet(struct rules_ctx *ctx, const struct nbrec_subnet *subnet)
         if (this_loses) {
             return;
         }
-        /* The other subnet gives way: this one may take its place. */
+        /* The other subnet gives way: this one may take its place.  The
+         * last one moves to slot 'i', which is looked at next. */
         hmap_remove(&ctx->subnets, &other->node);
-        ctx->subnet_list[i--] = ctx->subnet_list[--ctx->n_subnets];
+        ctx->n_subnets--;
+        ctx->subnet_list[i] = ctx->subnet_list[ctx->n_subnets];
         free(other);
     }
 
