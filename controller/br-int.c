@@ -4,8 +4,12 @@
  * Licensed under the Apache License, Version 2.0.
  */
 
-/* Finds or creates the integration bridge.  The module keeps no state: the
- * local Open_vSwitch database is the only record of the bridge. */
+/* Finds or creates the integration bridge.  The local Open_vSwitch
+ * database is the record of the bridge; the module remembers only the
+ * datapath type it last saw the bridge with, so that a bridge deleted
+ * behind its back comes back as it was (a userspace "netdev" bridge must
+ * not come back as a kernel one) when the local configuration names no
+ * type. */
 
 #include <config.h>
 #include "br-int.h"
@@ -21,6 +25,9 @@
 VLOG_DEFINE_THIS_MODULE(br_int);
 
 COVERAGE_DEFINE(br_int_create);
+
+/* The datapath type the bridge had when last seen, or NULL. */
+static char *seen_datapath_type;
 
 /* Adds to 'ovs_idl' the columns this module reads or writes. */
 void
@@ -117,12 +124,28 @@ br_int_run(struct ovsdb_idl_txn *ovs_txn, const struct ovsdb_idl *ovs_idl,
     br = br_int_find(ovs_idl, name);
     if (!br) {
         if (ovs_txn) {
-            br_int_create(ovs_txn, ovs, name, datapath_type);
+            br_int_create(ovs_txn, ovs, name,
+                          datapath_type ? datapath_type
+                          : seen_datapath_type);
         }
         return NULL;
     }
     if (ovs_txn && datapath_type && strcmp(br->datapath_type, datapath_type)) {
         ovsrec_bridge_set_datapath_type(br, datapath_type);
     }
+    if (br->datapath_type[0] && (!seen_datapath_type
+                                 || strcmp(seen_datapath_type,
+                                           br->datapath_type))) {
+        free(seen_datapath_type);
+        seen_datapath_type = xstrdup(br->datapath_type);
+    }
     return br;
+}
+
+/* Frees what br_int_run() remembers. */
+void
+br_int_destroy(void)
+{
+    free(seen_datapath_type);
+    seen_datapath_type = NULL;
 }

@@ -13,7 +13,10 @@
  * it does not exist, creates it with fail-mode "secure" (so that the bridge
  * drops traffic rather than falling back to a normal switch while havip is
  * not connected) and in-band control disabled, as ovn-controller does for
- * its br-int. */
+ * its br-int.  Its datapath type is the local configuration's
+ * (havip-bridge-datapath-type) or, if that names none, the type the bridge
+ * had when last seen, so that a bridge deleted behind havip's back is
+ * re-created as it was. */
 
 struct ovsdb_idl;
 struct ovsdb_idl_txn;
@@ -24,5 +27,6 @@ const struct ovsrec_bridge *br_int_run(struct ovsdb_idl_txn *ovs_txn,
                                        const struct ovsdb_idl *ovs_idl,
                                        const char *name,
                                        const char *datapath_type);
+void br_int_destroy(void);
 
 #endif /* controller/br-int.h */

@@ -62,6 +62,14 @@ struct desired {
     bool some_vpcs;             /* False: every VPC (a gateway chassis). */
     struct sset chassis_needed; /* Other chassis with ports in them. */
 
+    /* Which of two rows that claim one address keeps it (see
+     * desired_holds()). */
+    const struct ofctrl *switch_prior; /* Also ask the switch, or NULL. */
+    size_t n_collisions;        /* In the last recompute. */
+    const struct ovsdb_idl *nb_idl; /* Of the last desired_run(). */
+    bool unlogged;              /* 'verdicts' not logged yet: computed
+                                 * before the switch's flows were read. */
+
     /* Statistics. */
     uint64_t n_recomputes;
     uint64_t n_incremental;
@@ -206,6 +214,86 @@ stage_row(struct desired *d, struct uuidset *seen, const struct uuid *owner,
     stage(d, owner, r);
 }
 
+/* Returns true if the switch's flows just read from 'oc' include one of
+ * 'row' (by its cookie) that matches on the claim 'kind' of 'addr' as its
+ * source or destination (an IP or EIP, a MAC), or any of 'row' for a
+ * CIDR. */
+static bool
+switch_holds(const struct ofctrl *oc, const struct uuid *row,
+             enum havip_claim kind, uint64_t addr)
+{
+    const struct hflow_table *flows = ofctrl_switch_flows(oc);
+    uint64_t cookie = hflow_cookie(row);
+    const struct hflow *f;
+
+    if (!flows) {
+        return false;
+    }
+    HMAP_FOR_EACH (f, node, &flows->flows) {
+        struct match m;
+
+        if (f->cookie != cookie) {
+            continue;
+        }
+        minimatch_expand(&f->match, &m);
+        switch (kind) {
+        case HAVIP_CLAIM_IP:
+        case HAVIP_CLAIM_EIP:
+            if ((m.wc.masks.nw_src == OVS_BE32_MAX
+                 && ntohl(m.flow.nw_src) == addr)
+                || (m.wc.masks.nw_dst == OVS_BE32_MAX
+                    && ntohl(m.flow.nw_dst) == addr)) {
+                return true;
+            }
+            break;
+        case HAVIP_CLAIM_MAC:
+            if ((eth_addr_is_broadcast(m.wc.masks.dl_src)
+                 && eth_addr_to_uint64(m.flow.dl_src) == addr)
+                || (eth_addr_is_broadcast(m.wc.masks.dl_dst)
+                    && eth_addr_to_uint64(m.flow.dl_dst) == addr)) {
+                return true;
+            }
+            break;
+        case HAVIP_CLAIM_CIDR:
+            return true;
+        }
+    }
+    return false;
+}
+
+/* havip_rules_prior callback: returns true if 'row' has flows in ofctrl
+ * that use the claim 'kind' of 'addr', so that a row that collides with
+ * it is the one refused. */
+static bool
+desired_holds(const void *d_, const struct uuid *row, enum havip_claim kind,
+              uint64_t addr)
+{
+    struct desired *d = CONST_CAST(struct desired *, d_);
+    const struct recipe_node *rn = recipe_find(&d->installed, row);
+
+    d->n_collisions++;
+    if (!rn || !rn->present) {
+        /* Just started: the switch's flows, read back, say what was
+         * programmed before. */
+        return d->switch_prior && switch_holds(d->switch_prior, row, kind,
+                                               addr);
+    }
+    switch (kind) {
+    case HAVIP_CLAIM_IP:
+        return ((rn->r.type == HAVIP_RECIPE_PORT
+                 || rn->r.type == HAVIP_RECIPE_HAVIP)
+                && ntohl(rn->r.ip) == addr);
+    case HAVIP_CLAIM_MAC:
+        return (rn->r.type == HAVIP_RECIPE_PORT
+                && eth_addr_to_uint64(rn->r.mac) == addr);
+    case HAVIP_CLAIM_EIP:
+        return rn->r.eip && ntohl(rn->r.eip) == addr;
+    case HAVIP_CLAIM_CIDR:
+        return rn->r.type == HAVIP_RECIPE_SUBNET;
+    }
+    return false;
+}
+
 static void
 recompute(struct desired *d, const struct ovsdb_idl *nb_idl)
 {
@@ -218,8 +306,20 @@ recompute(struct desired *d, const struct ovsdb_idl *nb_idl)
 
     havip_verdicts_init(&old);
     hmap_swap(&old.violations, &d->verdicts.violations);
-    havip_rules_check(&d->rows, &d->verdicts);
-    log_new_violations(&old, &d->verdicts);
+    struct havip_rules_prior prior = { .holds = desired_holds, .aux = d };
+    d->n_collisions = 0;
+    havip_rules_check_prior(&d->rows, &prior, &d->verdicts);
+    if (hmap_is_empty(&d->installed) && !d->switch_prior) {
+        /* Just started: which of two colliding rows keeps the address may
+         * change once the switch's flows are read (desired_push()). */
+        d->unlogged = true;
+    } else {
+        if (d->unlogged) {
+            havip_verdicts_clear(&old);
+            d->unlogged = false;
+        }
+        log_new_violations(&old, &d->verdicts);
+    }
     havip_verdicts_destroy(&old);
     holders_reindex(d->holders, nb_idl, &d->rows, d->local);
 
@@ -437,6 +537,7 @@ desired_run(struct desired *d, const struct ovsdb_idl *nb_idl,
             const struct havip_local *local, bool local_changed)
 {
     d->local = local;
+    d->nb_idl = nb_idl;
     d->rows_seqno = ovsdb_idl_get_seqno(nb_idl);
     count_db_holder_changes(d, nb_idl);
     if (d->need_recompute || local_changed || other_tables_changed(nb_idl)) {
@@ -683,6 +784,22 @@ desired_push(struct desired *d, struct ofctrl *oc, int64_t nb_cfg)
     long long int trigger = d->dirty_since;
     if (ofctrl_needs_full_sync(oc)) {
         struct hflow_table want;
+
+        if (d->n_collisions && hmap_is_empty(&d->installed) && d->nb_idl) {
+            /* Just started with rows that collide: which of them keeps the
+             * address was decided by UUID, before the switch's flows were
+             * read; decide again with what the switch has. */
+            d->switch_prior = oc;
+            recompute(d, d->nb_idl);
+            d->switch_prior = NULL;
+        } else if (d->unlogged) {
+            struct havip_verdicts none;
+
+            havip_verdicts_init(&none);
+            log_new_violations(&none, &d->verdicts);
+            havip_verdicts_destroy(&none);
+            d->unlogged = false;
+        }
 
         hflow_table_init(&want);
         emit_all(d, &want);

@@ -533,6 +533,7 @@ main(int argc, char *argv[])
     metrics_destroy(metrics);
     chassis_destroy(chassis);
     flows_destroy(&flows);
+    br_int_destroy();
     local_config_destroy(cfg);
     nb_remote_destroy(nb_remote);
     ovsdb_idl_loop_destroy(&nb_loop);

@@ -11,6 +11,7 @@
 #include "nb-remote.h"
 
 #include <string.h>
+#include <sys/stat.h>
 #include "coverage.h"
 #include "openvswitch/poll-loop.h"
 #include "openvswitch/vlog.h"
@@ -22,6 +23,11 @@
 VLOG_DEFINE_THIS_MODULE(nb_remote);
 
 COVERAGE_DEFINE(nb_remote_retry);
+COVERAGE_DEFINE(nb_remote_socket_back);
+
+/* How often a single "unix:" remote's socket is looked at while the
+ * database is unreachable. */
+#define NB_REMOTE_SOCKET_MSEC 100
 
 struct nb_remote {
     char *configured;           /* As configured (havip-remote). */
@@ -31,6 +37,13 @@ struct nb_remote {
     long long int retry_at;     /* When to start a new session if still not
                                  * connected for good; LLONG_MAX while
                                  * connected for good. */
+
+    /* A single "unix:" remote's socket: the one last connected through or
+     * tried, so that a server started again is tried at once instead of
+     * after the IDL's backoff (up to 8 s). */
+    bool sock_known;
+    ino_t sock_ino;
+    long long int sock_next;    /* When to look at it again. */
 };
 
 /* A connection counts as good once it has lasted this long: connecting to
@@ -90,6 +103,54 @@ nb_remote_set(struct nb_remote *r, struct ovsdb_idl *idl, char *current)
     ovsdb_idl_set_remote(idl, r->current, true);
 }
 
+/* Returns the socket file of 'remote' if it is a single "unix:" remote,
+ * else NULL. */
+static const char *
+unix_socket(const char *remote)
+{
+    return (!strncmp(remote, "unix:", 5) && !strchr(remote, ',')
+            ? remote + 5 : NULL);
+}
+
+/* Remembers the socket of the single unix remote 'configured' just
+ * connected through, if it is one. */
+static void
+note_socket(struct nb_remote *r, const char *configured)
+{
+    const char *path = unix_socket(configured);
+    struct stat st;
+
+    r->sock_known = path && !stat(path, &st);
+    if (r->sock_known) {
+        r->sock_ino = st.st_ino;
+    }
+}
+
+/* While disconnected from the single unix remote 'configured': if its
+ * socket is a new one (the server was started again), starts a new
+ * session at once, whose first attempt has no backoff. */
+static void
+watch_socket(struct nb_remote *r, struct ovsdb_idl *idl,
+             const char *configured, long long int now)
+{
+    const char *path = unix_socket(configured);
+    struct stat st;
+
+    if (!path || now < r->sock_next) {
+        return;
+    }
+    r->sock_next = now + NB_REMOTE_SOCKET_MSEC;
+    if (stat(path, &st) || (r->sock_known && st.st_ino == r->sock_ino)) {
+        return;
+    }
+    r->sock_known = true;
+    r->sock_ino = st.st_ino;
+    COVERAGE_INC(nb_remote_socket_back);
+    VLOG_INFO("%s: a new socket appeared: connecting at once", configured);
+    ovsdb_idl_set_remote(idl, NULL, true);
+    nb_remote_set(r, idl, xstrdup(configured));
+}
+
 /* Points 'idl' at 'configured' (may be NULL: not configured yet), and
  * while a list of members has been unreachable for NB_REMOTE_RETRY_MSEC,
  * starts a new session over them. */
@@ -108,11 +169,14 @@ nb_remote_run(struct nb_remote *r, struct ovsdb_idl *idl,
         r->rotation = 0;
         r->retry_at = now + NB_REMOTE_RETRY_MSEC;
         nb_remote_set(r, idl, xstrdup(configured));
+        /* The session just opened tries the socket there is now. */
+        note_socket(r, configured);
         return;
     }
     if (ovsdb_idl_is_connected(idl)) {
         if (r->up_since == LLONG_MAX) {
             r->up_since = now;
+            note_socket(r, configured);
         }
         if (now - r->up_since >= NB_REMOTE_STABLE_MSEC) {
             r->retry_at = LLONG_MAX;
@@ -120,6 +184,7 @@ nb_remote_run(struct nb_remote *r, struct ovsdb_idl *idl,
         return;
     }
     r->up_since = LLONG_MAX;
+    watch_socket(r, idl, configured, now);
     if (r->retry_at == LLONG_MAX) {
         r->retry_at = now + NB_REMOTE_RETRY_MSEC;
     } else if (now >= r->retry_at && strchr(configured, ',')) {
@@ -137,6 +202,10 @@ nb_remote_run(struct nb_remote *r, struct ovsdb_idl *idl,
 void
 nb_remote_wait(const struct nb_remote *r)
 {
+    if (r->up_since == LLONG_MAX && r->configured
+        && unix_socket(r->configured)) {
+        poll_timer_wait_until(r->sock_next);
+    }
     if (r->retry_at != LLONG_MAX) {
         poll_timer_wait_until(r->up_since != LLONG_MAX
                               ? r->up_since + NB_REMOTE_STABLE_MSEC

@@ -16,7 +16,12 @@
  * elect it in 1 to 3 s.  So while the database is unreachable, every
  * NB_REMOTE_RETRY_MSEC this module starts a new session (the same members,
  * listed from the next one on, which the IDL takes as a new remote), whose
- * first pass over the members is again free. */
+ * first pass over the members is again free.
+ *
+ * For a single "unix:" remote (the database on this host), while it is
+ * unreachable the module watches its socket and starts a new session as
+ * soon as a new socket appears: a restarted server is reached at once, not
+ * after the IDL's backoff. */
 
 #include <stdbool.h>
 

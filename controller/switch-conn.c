@@ -12,12 +12,24 @@
  * 'dumped', then 'dumped' is freed.  Later pushes are flow mods the caller
  * computed (ofctrl_begin(), ofctrl_flow_mod(), ofctrl_commit()), sent as
  * one bundle.  Any error from the switch sends us back to DUMPING, so what
- * the caller believes installed never drifts from the switch. */
+ * the caller believes installed never drifts from the switch.
+ *
+ * On each connection a flow monitor (OpenFlow 1.4's OFPMP_FLOW_MONITOR)
+ * watches every table: the switch reports each flow added, changed or
+ * removed by another client in full (our own changes come abbreviated).
+ * One that carries havip's cookie sends us back to DUMPING, so a flow
+ * deleted or changed behind our back is restored within a round trip.
+ *
+ * rconn backs off up to 8 s between attempts to connect; after
+ * ovs-vswitchd restarts (or the bridge is re-created) that would leave the
+ * bridge without flows for seconds.  So while disconnected we watch the
+ * management socket and try at once whenever a new one appears. */
 
 #include <config.h>
 #include "switch-conn.h"
 
 #include <malloc.h>
+#include <sys/stat.h>
 
 #include "byte-order.h"
 #include "coverage.h"
@@ -33,6 +45,7 @@
 #include "openvswitch/ofp-errors.h"
 #include "openvswitch/ofp-flow.h"
 #include "openvswitch/ofp-meter.h"
+#include "openvswitch/ofp-monitor.h"
 #include "openvswitch/ofp-msgs.h"
 #include "openvswitch/ofp-packet.h"
 #include "openvswitch/ofp-print.h"
@@ -56,6 +69,16 @@ COVERAGE_DEFINE(ofctrl_switch_error);
 COVERAGE_DEFINE(ofctrl_reconciled_kept);
 COVERAGE_DEFINE(ofctrl_packet_in);
 COVERAGE_DEFINE(ofctrl_packet_in_overflow);
+COVERAGE_DEFINE(ofctrl_foreign_change);
+COVERAGE_DEFINE(ofctrl_socket_retry);
+
+/* The flow monitor's ID on each connection. */
+#define FLOW_MONITOR_ID 1
+
+/* While disconnected: how often the management socket is looked at, and
+ * how many quick attempts a new socket gets before rconn's backoff. */
+#define SOCKET_WATCH_MSEC 50
+#define SOCKET_RETRIES 20
 
 /* Packet-ins (holder learning) at most this many per second per chassis,
  * and queued at most this many between two main loop iterations. */
@@ -103,6 +126,18 @@ struct ofctrl {
     struct ovs_list packet_ins; /* Contains "struct ofpbuf"s. */
     size_t n_packet_ins;
     ovs_be32 meter_xid;         /* Meter ADD in flight. */
+    ovs_be32 monitor_xid;       /* Flow monitor request. */
+    uint64_t n_foreign;         /* Our flows changed by another client. */
+
+    /* The management socket while disconnected (see the top). */
+    struct {
+        bool valid;             /* 'ino' and 'ctime' are known. */
+        ino_t ino;              /* Of the socket last connected through. */
+        struct timespec ctime;
+        ino_t try_ino;          /* Of the socket being tried. */
+        int n_tries;            /* Quick attempts left on it. */
+        long long int next_msec; /* When to look again. */
+    } sock;
     int64_t put_cfg;            /* nb_cfg of the latest put. */
     int64_t installed_cfg;      /* nb_cfg acked by a barrier. */
 
@@ -368,6 +403,17 @@ ofctrl_handle_error(struct ofctrl *oc, const struct ofp_header *oh)
         return;
     }
 
+    if (oh->xid == oc->monitor_xid) {
+        char *s = ofp_to_string(oh, ntohs(oh->length), NULL, NULL, 2);
+
+        oc->monitor_xid = 0;
+        VLOG_WARN_RL(&rl, "switch refused the flow monitor: flows changed "
+                     "by another client go unnoticed until the next "
+                     "reconnection (%s)", s);
+        free(s);
+        return;
+    }
+
     char *s = ofp_to_string(oh, ntohs(oh->length), NULL, NULL, 2);
 
     COVERAGE_INC(ofctrl_switch_error);
@@ -375,6 +421,88 @@ ofctrl_handle_error(struct ofctrl *oc, const struct ofp_header *oh)
                  "%s", s);
     free(s);
     ofctrl_start_dump(oc);
+}
+
+/* Asks the switch to report every flow another client adds, changes or
+ * removes, in any table. */
+static void
+ofctrl_start_monitor(struct ofctrl *oc)
+{
+    struct ofputil_flow_monitor_request fmr = {
+        .id = FLOW_MONITOR_ID,
+        .command = OFPFMC_ADD,
+        .flags = OFPFMF_ADD | OFPFMF_REMOVED | OFPFMF_MODIFY,
+        .out_port = OFPP_ANY,
+        .out_group = OFPG_ANY,
+        .table_id = 0xff,
+    };
+    match_init_catchall(&fmr.match);
+
+    struct ofpbuf *msg = ofpbuf_new(0);
+    ofputil_append_flow_monitor_request(&fmr, msg, OFPUTIL_P_OF15_OXM);
+    ofpmsg_update_length(msg);
+    oc->monitor_xid = ((struct ofp_header *) msg->data)->xid;
+    ofctrl_send(oc, msg);
+}
+
+/* Handles a flow monitor reply or update: any full update (from another
+ * client) about a flow with havip's cookie means the switch's flows are no
+ * longer what we believe, so they are read again. */
+static void
+ofctrl_handle_flow_update(struct ofctrl *oc, const struct ofp_header *oh)
+{
+    static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 5);
+    struct ofpbuf b = ofpbuf_const_initializer(oh, ntohs(oh->length));
+    uint64_t stub[1024 / 8];
+    struct ofpbuf ofpacts = OFPBUF_STUB_INITIALIZER(stub);
+    bool foreign = false;
+
+    for (;;) {
+        struct ofputil_flow_update fu;
+        int error = ofputil_decode_flow_update(&fu, &b, &ofpacts);
+
+        if (error) {
+            if (error != EOF) {
+                VLOG_WARN_RL(&rl, "bad flow monitor update (%s): reading "
+                             "the switch's flows again",
+                             ofperr_to_string(error));
+                foreign = true;
+            }
+            break;
+        }
+        if (fu.event == OFPFME_ABBREV || fu.event == OFPFME_PAUSED) {
+            continue;           /* Our own change; or wait for RESUMED. */
+        }
+        if (fu.event == OFPFME_RESUMED) {
+            /* Changes made while the monitor was paused were not
+             * reported. */
+            foreign = true;
+            continue;
+        }
+        if ((ntohll(fu.cookie) & HFLOW_COOKIE_MASK) == HFLOW_COOKIE) {
+            if (!foreign) {
+                static const char *const events[] = {
+                    [OFPFME_ADDED] = "added",
+                    [OFPFME_REMOVED] = "removed",
+                    [OFPFME_MODIFIED] = "modified",
+                };
+                VLOG_WARN_RL(&rl, "another client %s a havip flow (table "
+                             "%"PRIu8", priority %"PRIu16", cookie %#"
+                             PRIx64"): reading the switch's flows again",
+                             (fu.event < ARRAY_SIZE(events)
+                              && events[fu.event] ? events[fu.event]
+                              : "changed"),
+                             fu.table_id, fu.priority, ntohll(fu.cookie));
+            }
+            foreign = true;
+        }
+    }
+    ofpbuf_uninit(&ofpacts);
+    if (foreign) {
+        COVERAGE_INC(ofctrl_foreign_change);
+        oc->n_foreign++;
+        ofctrl_start_dump(oc);
+    }
 }
 
 static void
@@ -405,6 +533,13 @@ ofctrl_recv(struct ofctrl *oc, const struct ofp_header *oh)
     case OFPTYPE_ERROR:
         ofctrl_handle_error(oc, oh);
         break;
+    case OFPTYPE_FLOW_MONITOR_STATS_REPLY:
+        ofctrl_handle_flow_update(oc, oh);
+        break;
+    case OFPTYPE_FLOW_MONITOR_RESUMED:
+        /* Updates were lost while the monitor was paused. */
+        ofctrl_start_dump(oc);
+        break;
     case OFPTYPE_PACKET_IN:
         COVERAGE_INC(ofctrl_packet_in);
         if (oc->n_packet_ins >= MAX_PACKET_INS) {
@@ -421,6 +556,62 @@ ofctrl_recv(struct ofctrl *oc, const struct ofp_header *oh)
     }
 }
 
+/* Stats the management socket of unix target 'target' into 'st'.  Returns
+ * false if it has none. */
+static bool
+socket_stat(const char *target, struct stat *st)
+{
+    return !strncmp(target, "unix:", 5) && !stat(target + 5, st);
+}
+
+/* While disconnected: if a management socket appeared that is not the one
+ * last connected through (ovs-vswitchd restarted, the bridge came back),
+ * tries to connect at once instead of waiting out rconn's backoff, every
+ * SOCKET_WATCH_MSEC, at most SOCKET_RETRIES times per socket. */
+static void
+ofctrl_watch_socket(struct ofctrl *oc)
+{
+    struct stat st;
+
+    if (time_msec() < oc->sock.next_msec) {
+        return;
+    }
+    oc->sock.next_msec = time_msec() + SOCKET_WATCH_MSEC;
+    if (!socket_stat(oc->target, &st)) {
+        return;
+    }
+    if (oc->sock.valid && st.st_ino == oc->sock.ino
+        && st.st_ctim.tv_sec == oc->sock.ctime.tv_sec
+        && st.st_ctim.tv_nsec == oc->sock.ctime.tv_nsec) {
+        return;                 /* The dead switch's socket. */
+    }
+    if (st.st_ino != oc->sock.try_ino) {
+        oc->sock.try_ino = st.st_ino;
+        oc->sock.n_tries = SOCKET_RETRIES;
+    }
+    if (oc->sock.n_tries > 0
+        && !strcmp(rconn_get_state(oc->rconn), "BACKOFF")) {
+        oc->sock.n_tries--;
+        COVERAGE_INC(ofctrl_socket_retry);
+        rconn_connect(oc->rconn, oc->target, oc->target);
+    }
+}
+
+/* Remembers the management socket just connected through. */
+static void
+ofctrl_note_socket(struct ofctrl *oc)
+{
+    struct stat st;
+
+    oc->sock.valid = socket_stat(oc->target, &st);
+    if (oc->sock.valid) {
+        oc->sock.ino = st.st_ino;
+        oc->sock.ctime = st.st_ctim;
+    }
+    oc->sock.try_ino = 0;
+    oc->sock.n_tries = 0;
+}
+
 /* Connects to 'target' (if it changed) and handles the switch's messages. */
 void
 ofctrl_run(struct ofctrl *oc, const char *target)
@@ -428,18 +619,22 @@ ofctrl_run(struct ofctrl *oc, const char *target)
     if (!oc->target || strcmp(oc->target, target)) {
         free(oc->target);
         oc->target = xstrdup(target);
+        oc->sock.valid = false;
         rconn_connect(oc->rconn, target, target);
     }
 
     rconn_run(oc->rconn);
     if (!rconn_is_connected(oc->rconn)) {
         oc->state = S_DISCONNECTED;
+        ofctrl_watch_socket(oc);
         return;
     }
     if (oc->seqno != rconn_get_connection_seqno(oc->rconn)) {
         oc->seqno = rconn_get_connection_seqno(oc->rconn);
         COVERAGE_INC(ofctrl_reconnect);
         VLOG_INFO("%s: connected, reading havip's flows", target);
+        ofctrl_note_socket(oc);
+        ofctrl_start_monitor(oc);
         ofctrl_start_dump(oc);
     }
 
@@ -474,6 +669,9 @@ ofctrl_wait(struct ofctrl *oc)
     if (rconn_packet_counter_n_packets(oc->tx_counter)) {
         /* A put may be waiting for the backlog to drain. */
         poll_timer_wait(10);
+    }
+    if (oc->target && !rconn_is_connected(oc->rconn)) {
+        poll_timer_wait_until(oc->sock.next_msec);
     }
 }
 
@@ -657,6 +855,15 @@ ofctrl_needs_full_sync(const struct ofctrl *oc)
     return oc->state == S_SYNCED && oc->full_sync;
 }
 
+/* Returns the switch's flows as just read back, while
+ * ofctrl_needs_full_sync() (otherwise NULL).  Their owners are not known,
+ * only their cookies. */
+const struct hflow_table *
+ofctrl_switch_flows(const struct ofctrl *oc)
+{
+    return ofctrl_needs_full_sync(oc) ? &oc->dumped : NULL;
+}
+
 /* Logs (at debug level) a change a synchronisation makes. */
 static void
 log_sync(const char *what, const struct hflow *f, const struct hflow *old)
@@ -731,6 +938,8 @@ ofctrl_format(const struct ofctrl *oc, struct ds *s)
     ds_put_format(s, "pushes: %"PRIu64", flow mods: %"PRIu64
                   " (last: %"PRIuSIZE")\n", oc->n_puts, oc->n_flow_mods,
                   oc->last_put_mods);
+    ds_put_format(s, "flows changed by another client: %"PRIu64"\n",
+                  oc->n_foreign);
 }
 
 static void

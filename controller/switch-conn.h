@@ -40,6 +40,7 @@ void ofctrl_packet_out(struct ofctrl *, ofp_port_t,
                        const struct dp_packet *);
 
 bool ofctrl_can_put(const struct ofctrl *);
+const struct hflow_table *ofctrl_switch_flows(const struct ofctrl *);
 bool ofctrl_needs_full_sync(const struct ofctrl *);
 void ofctrl_sync_full(struct ofctrl *, const struct hflow_table *want,
                       int64_t nb_cfg, long long int trigger_usec);

@@ -15,6 +15,7 @@
 #include "lib/vswitch-idl.h"
 #include "openvswitch/shash.h"
 #include "openvswitch/vlog.h"
+#include "packets.h"
 #include "ovsdb-idl.h"
 #include "ovsdb/havip-nb-idl.h"
 #include "smap.h"
@@ -26,6 +27,7 @@ VLOG_DEFINE_THIS_MODULE(tunnels);
 COVERAGE_DEFINE(tunnel_add);
 COVERAGE_DEFINE(tunnel_update);
 COVERAGE_DEFINE(tunnel_delete);
+COVERAGE_DEFINE(tunnel_bad_encap);
 
 #define TUNNELS_CHASSIS_KEY "havip-chassis"
 
@@ -66,6 +68,20 @@ want_tunnel(struct shash *want, const struct nbrec_chassis *ch, bool gateway,
     if (!ch->encap_ip[0] || !ch->encap_type) {
         VLOG_WARN_RL(&rl, "chassis %s has no tunnel endpoint (encap_ip, "
                      "encap_type): it cannot be reached", ch->name);
+        return;
+    }
+
+    /* The row may have been written by anyone (encap_type is an enum in
+     * the schema, encap_ip a plain string): a garbage address would make a
+     * tunnel port that ovs-vswitchd refuses or resolves as a host name. */
+    ovs_be32 ip4;
+    struct in6_addr ip6;
+    if (!ip_parse(ch->encap_ip, &ip4) && !ipv6_parse(ch->encap_ip, &ip6)) {
+        static struct vlog_rate_limit bad_rl = VLOG_RATE_LIMIT_INIT(1, 5);
+
+        COVERAGE_INC(tunnel_bad_encap);
+        VLOG_WARN_RL(&bad_rl, "chassis %s: encap_ip \"%s\" is not an IP "
+                     "address: no tunnel to it", ch->name, ch->encap_ip);
         return;
     }
 

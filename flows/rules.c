@@ -9,7 +9,13 @@
  * One pass over each table, with hash maps for the checks that span rows
  * (addresses that collide within a VPC, an EIP bound twice).  Rows are
  * visited sorted by name (havip_nb_rows_from_idl() sorts them), so that
- * when two rows collide the message always names them in the same order. */
+ * when two rows collide the message always names them in the same order.
+ *
+ * When two rows collide, havip_rules_check() refuses both (havip-nbctl
+ * cannot tell which came first); havip_rules_check_prior() refuses only
+ * the newcomer, as its caller's 'prior' tells, so that a row written
+ * behind the CLI's back never takes an address away from a binding that
+ * works. */
 
 #include <config.h>
 #include "havip-rules.h"
@@ -23,6 +29,7 @@
 #include "ovsdb/havip-nb-idl.h"
 #include "packets.h"
 #include "util.h"
+#include "uuid.h"
 
 const char *
 havip_rule_name(enum havip_rule rule)
@@ -162,6 +169,7 @@ struct addr_user {
 /* State of one havip_rules_check() run. */
 struct rules_ctx {
     struct havip_verdicts *verdicts;
+    const struct havip_rules_prior *prior; /* NULL: refuse both. */
     struct hmap subnets;        /* Contains "struct subnet_info"s. */
     struct subnet_info **subnet_list; /* Same, in the order checked. */
     size_t n_subnets;
@@ -190,7 +198,7 @@ subnet_info_find(const struct rules_ctx *ctx, const struct nbrec_subnet *nb)
 /* Records that 'row', described as 'what', uses 'addr' within 'scope'.
  * Returns the description of an earlier user of the same address, or
  * NULL. */
-static const struct addr_user *
+static struct addr_user *
 addr_claim(struct hmap *users, const struct uuid *scope, uint64_t addr,
            const struct uuid *row, const char *what)
 {
@@ -209,6 +217,45 @@ addr_claim(struct hmap *users, const struct uuid *scope, uint64_t addr,
     u->what = xstrdup(what);
     hmap_insert(users, &u->node, hash);
     return NULL;
+}
+
+/* Rows 'first' (which claimed it first in this check) and 'second' both
+ * claim 'addr' of 'kind'.  Sets '*first_loses' and '*second_loses' to
+ * which of them must be refused: both without a prior; otherwise the one
+ * that does not hold it already, or if both or neither do, the one with
+ * the greater UUID. */
+static void
+collision(const struct rules_ctx *ctx, const struct uuid *first,
+          const struct uuid *second, enum havip_claim kind, uint64_t addr,
+          bool *first_loses, bool *second_loses)
+{
+    const struct havip_rules_prior *prior = ctx->prior;
+
+    if (!prior) {
+        *first_loses = *second_loses = true;
+        return;
+    }
+
+    bool a = prior->holds(prior->aux, first, kind, addr);
+    bool b = prior->holds(prior->aux, second, kind, addr);
+    if (a == b) {
+        a = uuid_compare_3way(first, second) <= 0;
+    }
+    *first_loses = !a;
+    *second_loses = a;
+}
+
+/* After collision(): if the first user of 'u' lost to 'row' ('what'),
+ * 'row' becomes the user that later claims are compared with. */
+static void
+addr_user_replace(struct addr_user *u, bool first_loses, bool second_loses,
+                  const struct uuid *row, const char *what)
+{
+    if (first_loses && !second_loses) {
+        u->row = row;
+        free(u->what);
+        u->what = xstrdup(what);
+    }
 }
 
 static void
@@ -270,25 +317,43 @@ check_subnet(struct rules_ctx *ctx, const struct nbrec_subnet *subnet)
     }
 
     /* Subnets of one VPC must not overlap. */
-    for (size_t i = 0; i < ctx->n_subnets; i++) {
-        const struct subnet_info *other = ctx->subnet_list[i];
+    for (size_t i = 0; i < ctx->n_subnets; ) {
+        struct subnet_info *other = ctx->subnet_list[i];
         unsigned int plen = MIN(cidr.plen, other->cidr.plen);
         ovs_be32 mask = be32_prefix_mask(plen);
-        if (other->nb->vpc == subnet->vpc
-            && (cidr.net & mask) == (other->cidr.net & mask)) {
+        bool other_loses, this_loses;
+
+        if (other->nb->vpc != subnet->vpc
+            || (cidr.net & mask) != (other->cidr.net & mask)) {
+            i++;
+            continue;
+        }
+        collision(ctx, &other->nb->header_.uuid, row, HAVIP_CLAIM_CIDR, 0,
+                  &other_loses, &this_loses);
+        if (this_loses) {
             add_violation(ctx->verdicts, row, HAVIP_RULE_ADDRESSES,
                           "subnet %s (%s) overlaps subnet %s (%s) in "
                           "VPC %s", subnet->name, subnet->cidr,
                           other->nb->name, other->nb->cidr,
                           subnet->vpc ? subnet->vpc->name : "?");
+        }
+        if (other_loses) {
             add_violation(ctx->verdicts, &other->nb->header_.uuid,
                           HAVIP_RULE_ADDRESSES,
                           "subnet %s (%s) overlaps subnet %s (%s) in "
                           "VPC %s", other->nb->name, other->nb->cidr,
                           subnet->name, subnet->cidr,
                           subnet->vpc ? subnet->vpc->name : "?");
+        }
+        if (this_loses) {
             return;
         }
+        /* The other subnet gives way: this one may take its place.  The
+         * last one moves to slot 'i', which is looked at next. */
+        hmap_remove(&ctx->subnets, &other->node);
+        ctx->n_subnets--;
+        ctx->subnet_list[i] = ctx->subnet_list[ctx->n_subnets];
+        free(other);
     }
 
     struct subnet_info *si = xmalloc(sizeof *si);
@@ -326,16 +391,24 @@ check_host_ip(struct rules_ctx *ctx, const struct uuid *row,
     }
 
     const struct uuid *vpc = &subnet->vpc->header_.uuid;
-    const struct addr_user *u = addr_claim(&ctx->ips, vpc, ntohl(ip),
-                                           row, what);
+    struct addr_user *u = addr_claim(&ctx->ips, vpc, ntohl(ip), row, what);
     if (u) {
         const char *vpc_name = subnet->vpc->name;
-        add_violation(ctx->verdicts, row, HAVIP_RULE_ADDRESSES,
-                      "%s: "IP_FMT" is also used by %s in VPC %s",
-                      what, IP_ARGS(ip), u->what, vpc_name);
-        add_violation(ctx->verdicts, u->row, HAVIP_RULE_ADDRESSES,
-                      "%s: "IP_FMT" is also used by %s in VPC %s",
-                      u->what, IP_ARGS(ip), what, vpc_name);
+        bool first_loses, second_loses;
+
+        collision(ctx, u->row, row, HAVIP_CLAIM_IP, ntohl(ip),
+                  &first_loses, &second_loses);
+        if (second_loses) {
+            add_violation(ctx->verdicts, row, HAVIP_RULE_ADDRESSES,
+                          "%s: "IP_FMT" is also used by %s in VPC %s",
+                          what, IP_ARGS(ip), u->what, vpc_name);
+        }
+        if (first_loses) {
+            add_violation(ctx->verdicts, u->row, HAVIP_RULE_ADDRESSES,
+                          "%s: "IP_FMT" is also used by %s in VPC %s",
+                          u->what, IP_ARGS(ip), what, vpc_name);
+        }
+        addr_user_replace(u, first_loses, second_loses, row, what);
     }
 }
 
@@ -356,15 +429,26 @@ check_eip_binding(struct rules_ctx *ctx, const struct uuid *row,
     }
 
     const struct uuid *eip_uuid = &eip->header_.uuid;
-    const struct addr_user *u = addr_claim(&ctx->eips, eip_uuid, 0,
-                                           row, what);
+    struct addr_user *u = addr_claim(&ctx->eips, eip_uuid, 0, row, what);
     if (u) {
-        add_violation(ctx->verdicts, row, HAVIP_RULE_ONE_BINDING,
-                      "EIP %s is bound to both %s and %s",
-                      eip->name, u->what, what);
-        add_violation(ctx->verdicts, u->row, HAVIP_RULE_ONE_BINDING,
-                      "EIP %s is bound to both %s and %s",
-                      eip->name, u->what, what);
+        bool first_loses, second_loses;
+        ovs_be32 ip = 0;
+        char *error = havip_parse_ip(eip->ip, &ip);
+
+        free(error);            /* The EIP has its own violation. */
+        collision(ctx, u->row, row, HAVIP_CLAIM_EIP, ntohl(ip),
+                  &first_loses, &second_loses);
+        if (second_loses) {
+            add_violation(ctx->verdicts, row, HAVIP_RULE_ONE_BINDING,
+                          "EIP %s is bound to both %s and %s",
+                          eip->name, u->what, what);
+        }
+        if (first_loses) {
+            add_violation(ctx->verdicts, u->row, HAVIP_RULE_ONE_BINDING,
+                          "EIP %s is bound to both %s and %s",
+                          eip->name, u->what, what);
+        }
+        addr_user_replace(u, first_loses, second_loses, row, what);
     }
 }
 
@@ -382,17 +466,27 @@ check_port(struct rules_ctx *ctx, const struct nbrec_port *port)
                       "%s: %s", what, error);
         free(error);
     } else if (port->subnet) {
-        const struct addr_user *u;
+        uint64_t addr = eth_addr_to_uint64(mac);
+        struct addr_user *u;
 
-        u = addr_claim(&ctx->macs, &port->subnet->header_.uuid,
-                       eth_addr_to_uint64(mac), row, what);
+        u = addr_claim(&ctx->macs, &port->subnet->header_.uuid, addr,
+                       row, what);
         if (u) {
-            add_violation(ctx->verdicts, row, HAVIP_RULE_ADDRESSES,
-                          "%s: MAC %s is also used by %s in subnet %s",
-                          what, port->mac, u->what, port->subnet->name);
-            add_violation(ctx->verdicts, u->row, HAVIP_RULE_ADDRESSES,
-                          "%s: MAC %s is also used by %s in subnet %s",
-                          u->what, port->mac, what, port->subnet->name);
+            bool first_loses, second_loses;
+
+            collision(ctx, u->row, row, HAVIP_CLAIM_MAC, addr,
+                      &first_loses, &second_loses);
+            if (second_loses) {
+                add_violation(ctx->verdicts, row, HAVIP_RULE_ADDRESSES,
+                              "%s: MAC %s is also used by %s in subnet %s",
+                              what, port->mac, u->what, port->subnet->name);
+            }
+            if (first_loses) {
+                add_violation(ctx->verdicts, u->row, HAVIP_RULE_ADDRESSES,
+                              "%s: MAC %s is also used by %s in subnet %s",
+                              u->what, port->mac, what, port->subnet->name);
+            }
+            addr_user_replace(u, first_loses, second_loses, row, what);
         }
     }
     check_host_ip(ctx, row, what, port->subnet, port->ip);
@@ -458,8 +552,17 @@ void
 havip_rules_check(const struct havip_nb_rows *rows,
                   struct havip_verdicts *verdicts)
 {
+    havip_rules_check_prior(rows, NULL, verdicts);
+}
+
+void
+havip_rules_check_prior(const struct havip_nb_rows *rows,
+                        const struct havip_rules_prior *prior,
+                        struct havip_verdicts *verdicts)
+{
     struct rules_ctx ctx = {
         .verdicts = verdicts,
+        .prior = prior,
         .subnets = HMAP_INITIALIZER(&ctx.subnets),
         .ips = HMAP_INITIALIZER(&ctx.ips),
         .macs = HMAP_INITIALIZER(&ctx.macs),

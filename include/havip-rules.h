@@ -20,7 +20,9 @@
  * binding is refused, the Subnet whose CIDR is bad, and so on.  One row may
  * have several violations. */
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include "openvswitch/hmap.h"
 #include "openvswitch/uuid.h"
 
@@ -82,9 +84,39 @@ struct havip_nb_rows {
     size_t n_eips;
 };
 
-/* Checks every rule over 'rows' and adds each violation to 'verdicts'. */
+/* Checks every rule over 'rows' and adds each violation to 'verdicts'.
+ * When two rows claim the same address (an IP in a VPC, a MAC in a subnet,
+ * an EIP, overlapping CIDRs), both get a violation. */
 void havip_rules_check(const struct havip_nb_rows *rows,
                        struct havip_verdicts *verdicts);
+
+/* What two rows can both claim. */
+enum havip_claim {
+    HAVIP_CLAIM_IP,             /* 'addr': an IPv4 address in a VPC. */
+    HAVIP_CLAIM_MAC,            /* 'addr': a MAC (as an integer) in a
+                                 * subnet. */
+    HAVIP_CLAIM_EIP,            /* An EIP's binding ('addr': its IPv4
+                                 * address, or 0 if it has none). */
+    HAVIP_CLAIM_CIDR,           /* Address space in a VPC ('addr' is 0). */
+};
+
+/* Who keeps an address that two rows claim, for a caller that knows what
+ * is already in use (the controller: what it has programmed). */
+struct havip_rules_prior {
+    /* Returns true if 'row' is already programmed with claim 'kind' of
+     * 'addr' (see enum havip_claim). */
+    bool (*holds)(const void *aux, const struct uuid *row,
+                  enum havip_claim kind, uint64_t addr);
+    const void *aux;
+};
+
+/* Like havip_rules_check(), but of two rows that claim the same address
+ * only the newcomer is refused: the one that 'prior' says holds it keeps
+ * it; if both or neither do, the one with the smaller UUID keeps it.  So a
+ * raw write that collides with a working binding never black-holes it. */
+void havip_rules_check_prior(const struct havip_nb_rows *rows,
+                             const struct havip_rules_prior *prior,
+                             struct havip_verdicts *verdicts);
 
 struct ovsdb_idl;
 

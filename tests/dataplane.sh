@@ -96,15 +96,18 @@ test_dataplane_arp_responder() {
 
 test_dataplane_refused_binding_not_programmed() {
     dp_setup
-    # A raw write that binds e1 to vm3 too breaks rule 3: neither binding
-    # is programmed, everything else is.
+    # A raw write that binds e1 to vm3 too breaks rule 3: the newcomer's
+    # binding is refused, the working one (hv1's, programmed first) and
+    # everything else stay programmed.
     check ovsdb-client transact "$HAVIP_NB_DB" \
         "[\"HAVIP_Northbound\",{\"op\":\"update\",\"table\":\"Port\",\"where\":[[\"name\",\"==\",\"vm3\"]],\"row\":{\"eip\":[\"uuid\",\"$(havip-nbctl get EIP e1 _uuid)\"]}}]"
     check havip-nbctl $WAIT sync
-    expect_trace "$INBOUND" "drop"
+    expect_trace "$INBOUND" \
+        "set(eth(src=$GW1,dst=0a:00:00:00:01:0b)),set(ipv4(dst=10.0.1.100,ttl=63)),@vm1"
     ovs-appctl -t "$HAVIP_RUNDIR/havip-controller.ctl" havip/show > show.out
-    grep -q "rule 3 (one binding per EIP): EIP e1 is bound to both" show.out ||
-        fail "havip/show does not name the refused binding: $(cat show.out)"
+    check_output "refused rows: 1
+  rule 3 (one binding per EIP): EIP e1 is bound to both port vm3 and HAVIP hv1" \
+        sed -n '/^refused rows/,$p' show.out
     expect_trace "in_port=vm1,dl_src=0a:00:00:00:01:0b,dl_dst=0a:00:00:00:01:0c,icmp,nw_src=10.0.1.11,nw_dst=10.0.1.12,nw_ttl=64" "@vm2"
 }
 

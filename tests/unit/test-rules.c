@@ -163,6 +163,83 @@ test_malformed(void)
     teardown();
 }
 
+/* A havip_rules_prior callback: 'aux' is a NULL-terminated array of the
+ * rows that hold whatever they claim. */
+static bool
+holds_listed(const void *aux, const struct uuid *row,
+             enum havip_claim kind OVS_UNUSED, uint64_t addr OVS_UNUSED)
+{
+    const struct ovsdb_idl_row *const *rows = aux;
+
+    for (; *rows; rows++) {
+        if (uuid_equals(&(*rows)->uuid, row)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static void
+check_prior(const struct ovsdb_idl_row *const *holders)
+{
+    struct havip_rules_prior prior = { .holds = holds_listed,
+                                       .aux = holders };
+
+    havip_verdicts_clear(&verdicts);
+    havip_rules_check_prior(&world, &prior, &verdicts);
+}
+
+static void
+test_prior_newcomer_refused(void)
+{
+    setup();
+    struct nbrec_havip *h2 = add_havip("h2", s1, "10.0.1.12");
+    struct nbrec_port *p4 = add_port("p4", s1, "0a:00:00:00:01:0b",
+                                     "10.0.1.14");
+    struct nbrec_subnet *s4 = add_subnet("s4", vpc1, "10.0.0.0/16",
+                                         "10.0.0.1");
+    p3->eip = e1;
+    const struct ovsdb_idl_row *holders[] = {
+        &p1->header_, &p2->header_, &h1->header_, &s1->header_, NULL,
+    };
+
+    /* Newcomers with the smallest UUIDs: the holders keep all the same. */
+    memset(&h2->header_.uuid, 0, sizeof h2->header_.uuid);
+    memset(&p4->header_.uuid, 0, sizeof p4->header_.uuid);
+    memset(&s4->header_.uuid, 0, sizeof s4->header_.uuid);
+    h2->header_.uuid.parts[3] = 1;
+    p4->header_.uuid.parts[3] = 2;
+    s4->header_.uuid.parts[3] = 3;
+    memset(&p3->header_.uuid, 0, sizeof p3->header_.uuid);
+    check_prior(holders);
+    CU_ASSERT_EQUAL(havip_verdicts_count(&verdicts), 4);
+    assert_violation(&h2->header_, HAVIP_RULE_ADDRESSES,
+                     "rule 5 (addresses): HAVIP h2: 10.0.1.12 is also used "
+                     "by port p2 in VPC vpc1");
+    assert_violation(&p4->header_, HAVIP_RULE_ADDRESSES,
+                     "rule 5 (addresses): port p4: MAC 0a:00:00:00:01:0b is "
+                     "also used by port p1 in subnet s1");
+    assert_violation(&p3->header_, HAVIP_RULE_ONE_BINDING,
+                     "rule 3 (one binding per EIP): EIP e1 is bound to "
+                     "both port p3 and HAVIP h1");
+    assert_violation(&s4->header_, HAVIP_RULE_ADDRESSES,
+                     "rule 5 (addresses): subnet s4 (10.0.0.0/16) overlaps "
+                     "subnet s1 (10.0.1.0/24) in VPC vpc1");
+
+    /* Nobody holds anything: the smaller UUID keeps the address. */
+    static const struct ovsdb_idl_row *const none[] = { NULL };
+    memset(&p1->header_.uuid, 0xff, sizeof p1->header_.uuid);
+    check_prior(none);
+    CU_ASSERT_PTR_NOT_NULL(havip_verdicts_find_rule(
+                               &verdicts, &p1->header_.uuid,
+                               HAVIP_RULE_ADDRESSES));
+    CU_ASSERT_PTR_NULL(havip_verdicts_find(&verdicts, &p4->header_.uuid));
+    CU_ASSERT_PTR_NULL(havip_verdicts_find(&verdicts, &p3->header_.uuid));
+    CU_ASSERT_PTR_NOT_NULL(havip_verdicts_find(&verdicts,
+                                               &h1->header_.uuid));
+    teardown();
+}
+
 static void
 test_overlapping_subnets(void)
 {
@@ -239,6 +316,8 @@ unit_rules_register(void)
     CU_add_test(suite, "rule 5: malformed rows", test_malformed);
     CU_add_test(suite, "rule 5: overlapping subnets",
                 test_overlapping_subnets);
+    CU_add_test(suite, "rule 5, 3 with a prior: only the newcomer",
+                test_prior_newcomer_refused);
     CU_add_test(suite, "rule 6: holder is associated", test_holder);
     CU_add_test(suite, "rule 7: same subnet", test_same_subnet);
     CU_add_test(suite, "verdicts: new violations", test_verdicts_has);
