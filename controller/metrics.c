@@ -114,6 +114,7 @@ METRICS_COUNTER(ofctrl_flow_delete);
 METRICS_COUNTER(ofctrl_bundle);
 METRICS_COUNTER(ofctrl_switch_error);
 METRICS_COUNTER(ofctrl_reconnect);
+METRICS_COUNTER(ofctrl_foreign_change);
 METRICS_COUNTER(nb_db_connect);
 METRICS_COUNTER(ovs_db_connect);
 METRICS_COUNTER(binding_refused);
@@ -159,6 +160,11 @@ static const struct metrics_coverage_family switch_families[] = {
       "Changes the switch refused (each makes the controller read the "
       "switch's flows again).",
       NULL, { { NULL, &counter_ofctrl_switch_error } } },
+    { "havip_foreign_flow_changes_total",
+      "Times another OpenFlow client added, changed or deleted flows with "
+      "havip's cookie (each makes the controller read the switch's flows "
+      "and restore them).",
+      NULL, { { NULL, &counter_ofctrl_foreign_change } } },
 };
 
 static const struct metrics_coverage_family connection_families[] = {

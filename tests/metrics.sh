@@ -252,6 +252,24 @@ flows: not in sync with the switch" "/healthz without the switch"
     check havip-nbctl $WAIT sync
     # The reconnection was counted.
     wait_metric_ge 'havip_connects_total{peer="switch"}' 2
+
+    # Another OpenFlow client deletes havip's flows: the flow monitor
+    # tells the controller, which puts them back; counted, healthy again.
+    expect_eq "$(metric havip_foreign_flow_changes_total)" 0 \
+        "foreign changes before"
+    ovs-ofctl dump-flows br-int --no-stats | grep cookie=0x4856 |
+        sort > flows-before.txt
+    n_flows=$(wc -l < flows-before.txt)
+    [ "$n_flows" -gt 10 ] || fail "only $n_flows havip flows on the switch"
+    check ovs-ofctl del-flows br-int "cookie=0x4856000000000000/0xffff000000000000"
+    wait_metric_ge havip_foreign_flow_changes_total 1
+    wait_until '[ "$(ovs-ofctl dump-flows br-int --no-stats |
+                     grep -c cookie=0x4856)" = "$n_flows" ]' 20
+    ovs-ofctl dump-flows br-int --no-stats | grep cookie=0x4856 |
+        sort > flows-after.txt
+    check diff flows-before.txt flows-after.txt
+    wait_metric havip_flows_in_sync 1
+    wait_until '[ "$(status "$URL/healthz")" = 200 ]' 20
     check controller_alive
 }
 

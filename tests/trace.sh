@@ -363,17 +363,27 @@ output to the uplink pub (port 9)"
 
 test_trace_refused_binding() {
     dp_setup
-    # A raw write that binds e1 to vm3 too breaks rule 3: the trace names
-    # the rule and the rows, both ways.
+    # A raw write that binds e1 (hv1's) to vm3 too breaks rule 3: only the
+    # newcomer, vm3's pinning, is refused (docs/reliability-faults.md):
+    # the EIP still reaches hv1's holder, and vm3's traffic to the
+    # internet is dropped with the rule and the rows named.
     check ovsdb-client transact "$HAVIP_NB_DB" \
         "[\"HAVIP_Northbound\",{\"op\":\"update\",\"table\":\"Port\",\"where\":[[\"name\",\"==\",\"vm3\"]],\"row\":{\"eip\":[\"uuid\",\"$(havip-nbctl get EIP e1 _uuid)\"]}}]"
     check havip-nbctl $WAIT sync
     expect_explain uplink "tcp,nw_src=198.51.100.7,nw_dst=203.0.113.10" \
 "defaults: dl_dst=02:e1:cb:00:71:0a,nw_ttl=64
 ingress from the uplink pub
-dropped: EIP e1 203.0.113.10: its binding to HAVIP hv1 is refused by rule 3 (one binding per EIP): EIP e1 is bound to both port vm3 and HAVIP hv1"
-    expect_verdict vm1 "tcp,nw_src=10.0.1.100,nw_dst=198.51.100.7" \
-        "dropped: no route to 198.51.100.7: in no subnet of vpc1, and the binding of EIP e1 to HAVIP hv1 is refused by rule 3 (one binding per EIP): EIP e1 is bound to both port vm3 and HAVIP hv1"
+EIP e1 203.0.113.10 bound to HAVIP hv1: DNAT to 10.0.1.100, TTL 64 -> 63
+to HAVIP hv1 10.0.1.100 -> holder vm1: dl_dst 0a:00:00:00:01:0b
+output to vm1 (port 1)"
+    expect_verdict vm3 "tcp,nw_dst=198.51.100.7" \
+        "dropped: no route to 198.51.100.7: in no subnet of vpc1, and the binding of EIP e1 to port vm3 is refused by rule 3 (one binding per EIP): EIP e1 is bound to both port vm3 and HAVIP hv1"
+    # Once hv1's binding goes, vm3's pinning is no longer refused.
+    check havip-nbctl $WAIT eip-unbind e1
+    check ovsdb-client transact "$HAVIP_NB_DB" \
+        "[\"HAVIP_Northbound\",{\"op\":\"update\",\"table\":\"Port\",\"where\":[[\"name\",\"==\",\"vm3\"]],\"row\":{\"eip\":[\"uuid\",\"$(havip-nbctl get EIP e1 _uuid)\"]}}]"
+    check havip-nbctl $WAIT sync
+    expect_verdict vm3 "tcp,nw_dst=198.51.100.7" "output to the uplink pub (port 9)"
 }
 
 test_trace_detailed_summary() {
