@@ -52,6 +52,41 @@ check(void)
     havip_rules_check(&world, &verdicts);
 }
 
+/* Asserts the violations of HAVIP h2 on port p2's IP, of port p4 on port
+ * p1's MAC, of subnet s4 around subnet s1, and that of 'row' when port p3
+ * is bound to HAVIP h1's EIP e1 too. */
+static void
+assert_h2_on_p2_ip(const struct nbrec_havip *h2)
+{
+    assert_violation(&h2->header_, HAVIP_RULE_ADDRESSES,
+                     "rule 5 (addresses): HAVIP h2: 10.0.1.12 is also used "
+                     "by port p2 in VPC vpc1");
+}
+
+static void
+assert_p4_on_p1_mac(const struct nbrec_port *p4)
+{
+    assert_violation(&p4->header_, HAVIP_RULE_ADDRESSES,
+                     "rule 5 (addresses): port p4: MAC 0a:00:00:00:01:0b is "
+                     "also used by port p1 in subnet s1");
+}
+
+static void
+assert_s4_around_s1(const struct nbrec_subnet *s4)
+{
+    assert_violation(&s4->header_, HAVIP_RULE_ADDRESSES,
+                     "rule 5 (addresses): subnet s4 (10.0.0.0/16) overlaps "
+                     "subnet s1 (10.0.1.0/24) in VPC vpc1");
+}
+
+static void
+assert_e1_bound_twice(const struct ovsdb_idl_row *row)
+{
+    assert_violation(row, HAVIP_RULE_ONE_BINDING,
+                     "rule 3 (one binding per EIP): EIP e1 is bound to "
+                     "both port p3 and HAVIP h1");
+}
+
 static void
 test_valid_world(void)
 {
@@ -84,12 +119,8 @@ test_one_binding(void)
     p3->eip = e1;
     check();
     CU_ASSERT_EQUAL(havip_verdicts_count(&verdicts), 2);
-    assert_violation(&h1->header_, HAVIP_RULE_ONE_BINDING,
-                     "rule 3 (one binding per EIP): EIP e1 is bound to "
-                     "both port p3 and HAVIP h1");
-    assert_violation(&p3->header_, HAVIP_RULE_ONE_BINDING,
-                     "rule 3 (one binding per EIP): EIP e1 is bound to "
-                     "both port p3 and HAVIP h1");
+    assert_e1_bound_twice(&h1->header_);
+    assert_e1_bound_twice(&p3->header_);
     teardown();
 }
 
@@ -126,12 +157,8 @@ test_collisions(void)
     assert_violation(&p2->header_, HAVIP_RULE_ADDRESSES,
                      "rule 5 (addresses): port p2: 10.0.1.12 is also used "
                      "by HAVIP h2 in VPC vpc1");
-    assert_violation(&h2->header_, HAVIP_RULE_ADDRESSES,
-                     "rule 5 (addresses): HAVIP h2: 10.0.1.12 is also used "
-                     "by port p2 in VPC vpc1");
-    assert_violation(&p4->header_, HAVIP_RULE_ADDRESSES,
-                     "rule 5 (addresses): port p4: MAC 0a:00:00:00:01:0b is "
-                     "also used by port p1 in subnet s1");
+    assert_h2_on_p2_ip(h2);
+    assert_p4_on_p1_mac(p4);
     assert_violation(&p1->header_, HAVIP_RULE_ADDRESSES,
                      "rule 5 (addresses): port p1: MAC 0a:00:00:00:01:0b is "
                      "also used by port p4 in subnet s1");
@@ -213,18 +240,10 @@ test_prior_newcomer_refused(void)
     memset(&p3->header_.uuid, 0, sizeof p3->header_.uuid);
     check_prior(holders);
     CU_ASSERT_EQUAL(havip_verdicts_count(&verdicts), 4);
-    assert_violation(&h2->header_, HAVIP_RULE_ADDRESSES,
-                     "rule 5 (addresses): HAVIP h2: 10.0.1.12 is also used "
-                     "by port p2 in VPC vpc1");
-    assert_violation(&p4->header_, HAVIP_RULE_ADDRESSES,
-                     "rule 5 (addresses): port p4: MAC 0a:00:00:00:01:0b is "
-                     "also used by port p1 in subnet s1");
-    assert_violation(&p3->header_, HAVIP_RULE_ONE_BINDING,
-                     "rule 3 (one binding per EIP): EIP e1 is bound to "
-                     "both port p3 and HAVIP h1");
-    assert_violation(&s4->header_, HAVIP_RULE_ADDRESSES,
-                     "rule 5 (addresses): subnet s4 (10.0.0.0/16) overlaps "
-                     "subnet s1 (10.0.1.0/24) in VPC vpc1");
+    assert_h2_on_p2_ip(h2);
+    assert_p4_on_p1_mac(p4);
+    assert_e1_bound_twice(&p3->header_);
+    assert_s4_around_s1(s4);
 
     /* Nobody holds anything: the smaller UUID keeps the address. */
     static const struct ovsdb_idl_row *const none[] = { NULL };
@@ -247,9 +266,7 @@ test_overlapping_subnets(void)
     struct nbrec_subnet *s4 = add_subnet("s4", vpc1, "10.0.0.0/16",
                                          "10.0.0.1");
     check();
-    assert_violation(&s4->header_, HAVIP_RULE_ADDRESSES,
-                     "rule 5 (addresses): subnet s4 (10.0.0.0/16) overlaps "
-                     "subnet s1 (10.0.1.0/24) in VPC vpc1");
+    assert_s4_around_s1(s4);
     assert_violation(&s1->header_, HAVIP_RULE_ADDRESSES,
                      "rule 5 (addresses): subnet s1 (10.0.1.0/24) overlaps "
                      "subnet s4 (10.0.0.0/16) in VPC vpc1");
