@@ -413,12 +413,6 @@ test_faults_foreign_flows() {
     expect_eq "$(coverage ofctrl_foreign_change)" 4 "foreign changes seen"
 }
 
-# nb_transact OP...: one raw transaction of the JSON operations OP.
-nb_transact() {
-    ops=$(IFS=,; echo "$*")
-    ovsdb-client transact "$HAVIP_NB_DB" "[\"HAVIP_Northbound\",$ops]"
-}
-
 # uuid TABLE NAME: the UUID of row NAME of TABLE.
 uuid() {
     havip-nbctl get "$1" "$2" _uuid
@@ -724,12 +718,7 @@ test_faults_dummy_bridge_deleted() {
     check ovs-vsctl del-br br-int
     wait_until 'ovs-vsctl br-exists br-int' 20
     check_output dummy ovs-vsctl get Bridge br-int datapath_type
-    for i in 1 2 3 4; do
-        check ovs-vsctl add-port br-int vm$i -- set interface vm$i \
-            type=dummy ofport_request=$i external_ids:iface-id=vm$i
-    done
-    check ovs-vsctl add-port br-int pub -- set interface pub type=dummy \
-        ofport_request=9
+    dp_add_ports
     check havip-nbctl $WAIT havip-set-holder hv1 vm1
     check havip-nbctl $WAIT sync
     expect_working

@@ -15,12 +15,7 @@ dp_setup() {
     check ${DP_START_NB:-havip_start_nb}
     check havip_start_ovs
     check ovs-vsctl set Open_vSwitch . external_ids:havip-uplink=pub
-    for i in 1 2 3 4; do
-        check ovs-vsctl add-port br-int vm$i -- set interface vm$i \
-            type=dummy ofport_request=$i external_ids:iface-id=vm$i
-    done
-    check ovs-vsctl add-port br-int pub -- set interface pub type=dummy \
-        ofport_request=9
+    dp_add_ports
     check havip-nbctl region-add r1 0a:ff:00:00:00:01 \
         -- vpc-add r1 vpc1 -- vpc-add r1 vpc2 \
         -- subnet-add vpc1 s1 10.0.1.0/24 \
@@ -38,6 +33,17 @@ dp_setup() {
     check havip-nbctl $WAIT sync
     GW1=$(havip-nbctl get Subnet s1 gateway_mac | tr -d '"')
     GW2=$(havip-nbctl get Subnet s2 gateway_mac | tr -d '"')
+}
+
+# dp_add_ports: vm1..vm4 (ofports 1..4) and the uplink "pub" (ofport 9)
+# on br-int, as dummy interfaces.
+dp_add_ports() {
+    for i in 1 2 3 4; do
+        check ovs-vsctl add-port br-int vm$i -- set interface vm$i \
+            type=dummy ofport_request=$i external_ids:iface-id=vm$i
+    done
+    check ovs-vsctl add-port br-int pub -- set interface pub type=dummy \
+        ofport_request=9
 }
 
 # trace FLOW: the datapath actions ofproto/trace gives for FLOW on br-int.

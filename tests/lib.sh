@@ -127,6 +127,13 @@ nb_field() {
         HAVIP_Northbound "$table" "$@" | sed 1d | tr -d '"' | sort
 }
 
+# nb_transact OP...: one raw transaction of the JSON operations OP on the
+# NB database, bypassing havip-nbctl's checks.
+nb_transact() {
+    ops=$(IFS=,; echo "$*")
+    ovsdb-client transact "$HAVIP_NB_DB" "[\"HAVIP_Northbound\",$ops]"
+}
+
 # in_rundir DIR CMD...: runs CMD with the havip environment of DIR, against
 # the NB database of the current run directory.
 in_rundir() {

@@ -54,12 +54,6 @@ havip_ports() {
     done | sort | tr '\n' ' ' | sed 's/ $//'
 }
 
-# nb_transact OP...: a raw transaction, bypassing havip-nbctl's checks.
-nb_transact() {
-    ops=$(IFS=,; echo "$*")
-    ovsdb-client transact "$HAVIP_NB_DB" "[\"HAVIP_Northbound\",$ops]"
-}
-
 # General.
 
 test_nbctl_init() {
