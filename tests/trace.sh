@@ -40,23 +40,47 @@ expect_verdict() {
 }
 
 VM1_DEFAULTS="dl_src=0a:00:00:00:01:0b,nw_src=10.0.1.11"
+# trace_ingress PORT SUBNET VPC MAC IP: what havip-trace says first of a packet
+# that PORT (in SUBNET of VPC) sends from its own MAC and IP: the ingress
+# port and port security's two checks.
+trace_ingress() {
+    echo "ingress $1 (subnet $2, $3)
+port security: source MAC $4 is $1's own
+port security: source $5 is $1's own"
+}
+VM1_INGRESS=$(trace_ingress vm1 s1 vpc1 0a:00:00:00:01:0b 10.0.1.11)
+VM2_INGRESS=$(trace_ingress vm2 s1 vpc1 0a:00:00:00:01:0c 10.0.1.12)
+VM3_INGRESS=$(trace_ingress vm3 s2 vpc1 0a:00:00:00:02:0d 10.0.2.13)
+VM4_INGRESS=$(trace_ingress vm4 t1 vpc2 0a:00:00:00:09:0e 10.0.1.14)
+# A TCP packet from the internet to EIP e1, and what havip-trace says of
+# it while vm1 holds hv1.
+E1_FLOW="tcp,nw_src=198.51.100.7,nw_dst=203.0.113.10"
+E1_TO_VM1="defaults: dl_dst=02:e1:cb:00:71:0a,nw_ttl=64
+ingress from the uplink pub
+EIP e1 203.0.113.10 bound to HAVIP hv1: DNAT to 10.0.1.100, TTL 64 -> 63
+to HAVIP hv1 10.0.1.100 -> holder vm1: dl_dst 0a:00:00:00:01:0b
+output to vm1 (port 1)"
+
+# raw_set_ref TABLE ROW COLUMN REFTABLE REF: a raw write, past havip-nbctl's
+# checks, of COLUMN of row ROW of TABLE to row REF of REFTABLE; then waits
+# until the controller has it.
+raw_set_ref() {
+    check nb_transact "{\"op\":\"update\",\"table\":\"$1\",\"where\":[[\"name\",\"==\",\"$2\"]],\"row\":{\"$3\":[\"uuid\",\"$(havip-nbctl get "$4" "$5" _uuid)\"]}}"
+    check havip-nbctl $WAIT sync
+}
 
 test_trace_l2_same_subnet() {
     dp_setup
     expect_explain vm1 "icmp,nw_dst=10.0.1.12" \
 "defaults: $VM1_DEFAULTS,dl_dst=0a:00:00:00:01:0c,nw_ttl=64
-ingress vm1 (subnet s1, vpc1)
-port security: source MAC 0a:00:00:00:01:0b is vm1's own
-port security: source 10.0.1.11 is vm1's own
+$VM1_INGRESS
 to port vm2 10.0.1.12: dl_dst 0a:00:00:00:01:0c
 output to vm2 (port 2)"
     # Unicast that is not IPv4 (an ARP reply) goes by destination MAC;
     # to an unknown MAC it is dropped.
     expect_explain vm1 "arp,arp_op=2,dl_dst=0a:00:00:00:01:0c,arp_tpa=10.0.1.12" \
 "defaults: dl_src=0a:00:00:00:01:0b,arp_spa=10.0.1.11,arp_sha=0a:00:00:00:01:0b
-ingress vm1 (subnet s1, vpc1)
-port security: source MAC 0a:00:00:00:01:0b is vm1's own
-port security: source 10.0.1.11 is vm1's own
+$VM1_INGRESS
 unicast to vm2's MAC 0a:00:00:00:01:0c
 output to vm2 (port 2)"
     expect_verdict vm1 "arp,arp_op=2,dl_dst=0a:00:00:00:01:77,arp_tpa=10.0.1.12" \
@@ -70,9 +94,7 @@ test_trace_routed_ttl() {
     dp_setup
     expect_explain vm1 "icmp,nw_dst=10.0.2.13" \
 "defaults: $VM1_DEFAULTS,dl_dst=GW1,nw_ttl=64
-ingress vm1 (subnet s1, vpc1)
-port security: source MAC 0a:00:00:00:01:0b is vm1's own
-port security: source 10.0.1.11 is vm1's own
+$VM1_INGRESS
 to the gateway of s1: routed, TTL 64 -> 63
 route to subnet s2 10.0.2.0/24
 to port vm3 10.0.2.13: dl_dst 0a:00:00:00:02:0d
@@ -80,9 +102,7 @@ output to vm3 (port 3)"
     # TTL expiry at the gateway.
     expect_explain vm1 "icmp,nw_dst=10.0.2.13,nw_ttl=1" \
 "defaults: $VM1_DEFAULTS,dl_dst=GW1
-ingress vm1 (subnet s1, vpc1)
-port security: source MAC 0a:00:00:00:01:0b is vm1's own
-port security: source 10.0.1.11 is vm1's own
+$VM1_INGRESS
 to the gateway of s1: routed, TTL 1 -> 0
 dropped: TTL expired (nw_ttl 1) at the gateway of s1"
     # Nothing has the address.
@@ -97,15 +117,11 @@ test_trace_vpc_isolation() {
     # reachable, nor is s2 through vm4's gateway.
     expect_explain vm4 "icmp,dl_dst=0a:00:00:00:01:0b,nw_dst=10.0.1.11" \
 "defaults: dl_src=0a:00:00:00:09:0e,nw_src=10.0.1.14,nw_ttl=64
-ingress vm4 (subnet t1, vpc2)
-port security: source MAC 0a:00:00:00:09:0e is vm4's own
-port security: source 10.0.1.14 is vm4's own
+$VM4_INGRESS
 dropped: unknown destination 10.0.1.11: no port or HAVIP has it in vpc2 (port vm1 of vpc1 has it: VPC isolation)"
     expect_explain vm4 "icmp,nw_dst=10.0.2.13" \
 "defaults: dl_src=0a:00:00:00:09:0e,nw_src=10.0.1.14,dl_dst=GWT,nw_ttl=64
-ingress vm4 (subnet t1, vpc2)
-port security: source MAC 0a:00:00:00:09:0e is vm4's own
-port security: source 10.0.1.14 is vm4's own
+$VM4_INGRESS
 to the gateway of t1: routed, TTL 64 -> 63
 dropped: no route to 10.0.2.13: in no subnet of vpc2 (port vm3 of vpc1 has it: VPC isolation), and source 10.0.1.14 has no EIP (a port's own IP never leaves without one)"
 }
@@ -160,9 +176,7 @@ test_trace_havip_to_holder() {
     dp_setup
     expect_explain vm3 "icmp,nw_dst=10.0.1.100" \
 "defaults: dl_src=0a:00:00:00:02:0d,nw_src=10.0.2.13,dl_dst=GW2,nw_ttl=64
-ingress vm3 (subnet s2, vpc1)
-port security: source MAC 0a:00:00:00:02:0d is vm3's own
-port security: source 10.0.2.13 is vm3's own
+$VM3_INGRESS
 to the gateway of s2: routed, TTL 64 -> 63
 route to subnet s1 10.0.1.0/24
 to HAVIP hv1 10.0.1.100 -> holder vm1: dl_dst 0a:00:00:00:01:0b
@@ -172,18 +186,14 @@ output to vm1 (port 1)"
     check havip-nbctl $WAIT havip-set-holder hv1 vm2
     expect_explain vm1 "icmp,dl_dst=0a:00:00:00:01:0b,nw_dst=10.0.1.100" \
 "defaults: $VM1_DEFAULTS,nw_ttl=64
-ingress vm1 (subnet s1, vpc1)
-port security: source MAC 0a:00:00:00:01:0b is vm1's own
-port security: source 10.0.1.11 is vm1's own
+$VM1_INGRESS
 to HAVIP hv1 10.0.1.100 -> holder vm2: dl_dst 0a:00:00:00:01:0c
 output to vm2 (port 2)"
     # No holder.
     check havip-nbctl $WAIT havip-clear-holder hv1
     expect_explain vm3 "icmp,nw_dst=10.0.1.100" \
 "defaults: dl_src=0a:00:00:00:02:0d,nw_src=10.0.2.13,dl_dst=GW2,nw_ttl=64
-ingress vm3 (subnet s2, vpc1)
-port security: source MAC 0a:00:00:00:02:0d is vm3's own
-port security: source 10.0.2.13 is vm3's own
+$VM3_INGRESS
 to the gateway of s2: routed, TTL 64 -> 63
 route to subnet s1 10.0.1.0/24
 dropped: no holder for HAVIP hv1 10.0.1.100"
@@ -194,9 +204,7 @@ dropped: no holder for HAVIP hv1 10.0.1.100"
     check havip-nbctl $WAIT havip-set-holder hv1 vm5
     expect_verdict vm3 "icmp,nw_dst=10.0.1.100" \
         "dropped: HAVIP hv1 10.0.1.100: its holder vm5 is bound on no chassis"
-    check ovsdb-client transact "$HAVIP_NB_DB" \
-        "[\"HAVIP_Northbound\",{\"op\":\"update\",\"table\":\"HAVIP\",\"where\":[[\"name\",\"==\",\"hv1\"]],\"row\":{\"holder\":[\"uuid\",\"$(havip-nbctl get Port vm3 _uuid)\"]}}]"
-    check havip-nbctl $WAIT sync
+    raw_set_ref HAVIP hv1 holder Port vm3
     expect_verdict vm1 "icmp,nw_dst=10.0.1.100" \
         "dropped: HAVIP hv1 10.0.1.100: its holder vm3 is refused by rule 6 (holder): holder vm3 of HAVIP hv1 is not one of its associated ports"
 }
@@ -205,23 +213,17 @@ test_trace_arp_responder() {
     dp_setup
     expect_explain vm2 "arp,arp_tpa=10.0.1.100" \
 "defaults: dl_src=0a:00:00:00:01:0c,arp_spa=10.0.1.12,arp_sha=0a:00:00:00:01:0c,dl_dst=ff:ff:ff:ff:ff:ff,arp_op=1
-ingress vm2 (subnet s1, vpc1)
-port security: source MAC 0a:00:00:00:01:0c is vm2's own
-port security: source 10.0.1.12 is vm2's own
+$VM2_INGRESS
 ARP responder: 10.0.1.100 is at 0a:00:00:00:01:0b (HAVIP hv1, holder vm1)
 reply out of vm2 (port 2)"
     expect_explain vm2 "arp,arp_tpa=10.0.1.11" \
 "defaults: dl_src=0a:00:00:00:01:0c,arp_spa=10.0.1.12,arp_sha=0a:00:00:00:01:0c,dl_dst=ff:ff:ff:ff:ff:ff,arp_op=1
-ingress vm2 (subnet s1, vpc1)
-port security: source MAC 0a:00:00:00:01:0c is vm2's own
-port security: source 10.0.1.12 is vm2's own
+$VM2_INGRESS
 ARP responder: 10.0.1.11 is at 0a:00:00:00:01:0b (port vm1)
 reply out of vm2 (port 2)"
     expect_explain vm2 "arp,arp_tpa=10.0.1.1" \
 "defaults: dl_src=0a:00:00:00:01:0c,arp_spa=10.0.1.12,arp_sha=0a:00:00:00:01:0c,dl_dst=ff:ff:ff:ff:ff:ff,arp_op=1
-ingress vm2 (subnet s1, vpc1)
-port security: source MAC 0a:00:00:00:01:0c is vm2's own
-port security: source 10.0.1.12 is vm2's own
+$VM2_INGRESS
 ARP responder: 10.0.1.1 is at GW1 (gateway of s1)
 reply out of vm2 (port 2)"
     # An address nobody answers for is flooded in the subnet.
@@ -276,9 +278,7 @@ test_trace_multicast_vrrp() {
     dp_setup
     expect_explain vm1 "ip,nw_proto=112,nw_dst=224.0.0.18,nw_ttl=255" \
 "defaults: $VM1_DEFAULTS,dl_dst=01:00:5e:00:00:12
-ingress vm1 (subnet s1, vpc1)
-port security: source MAC 0a:00:00:00:01:0b is vm1's own
-port security: source 10.0.1.11 is vm1's own
+$VM1_INGRESS
 multicast 01:00:5e:00:00:12 in subnet s1: to its other ports
 output to vm2 (port 2)"
 }
@@ -296,17 +296,11 @@ reply out of the uplink pub (port 9)"
 
 test_trace_uplink_dnat() {
     dp_setup
-    in="tcp,nw_src=198.51.100.7,nw_dst=203.0.113.10"
-    expect_explain uplink "$in" \
-"defaults: dl_dst=02:e1:cb:00:71:0a,nw_ttl=64
-ingress from the uplink pub
-EIP e1 203.0.113.10 bound to HAVIP hv1: DNAT to 10.0.1.100, TTL 64 -> 63
-to HAVIP hv1 10.0.1.100 -> holder vm1: dl_dst 0a:00:00:00:01:0b
-output to vm1 (port 1)"
+    expect_explain uplink "$E1_FLOW" "$E1_TO_VM1"
     check havip-nbctl $WAIT havip-set-holder hv1 vm2
-    expect_verdict uplink "$in" "output to vm2 (port 2)"
+    expect_verdict uplink "$E1_FLOW" "output to vm2 (port 2)"
     check havip-nbctl $WAIT havip-clear-holder hv1
-    expect_verdict uplink "$in" "dropped: no holder for HAVIP hv1 10.0.1.100"
+    expect_verdict uplink "$E1_FLOW" "dropped: no holder for HAVIP hv1 10.0.1.100"
     # The HAVIP's private IP is never reachable from the uplink; a source
     # inside the VPC is spoofed; TTL expiry; VLAN tags.
     expect_explain uplink "tcp,nw_src=198.51.100.7,nw_dst=10.0.1.100" \
@@ -318,9 +312,9 @@ dropped: IPv4 to HAVIP hv1's private IP 10.0.1.100: never reachable from the upl
 ingress from the uplink pub
 EIP e1 203.0.113.10 bound to HAVIP hv1: DNAT to 10.0.1.100, TTL 64 -> 63
 dropped: source 10.0.2.5 from the uplink is inside vpc1 (subnet s2 10.0.2.0/24): spoofed"
-    expect_verdict uplink "$in,nw_ttl=1" \
+    expect_verdict uplink "$E1_FLOW,nw_ttl=1" \
         "dropped: TTL expired (nw_ttl 1) entering the VPC"
-    expect_verdict uplink "$in,dl_vlan=7" \
+    expect_verdict uplink "$E1_FLOW,dl_vlan=7" \
         "dropped: VLAN-tagged frame (VLAN 7) from the uplink: the uplink is not a trunk"
     expect_verdict uplink "tcp,nw_src=198.51.100.7,nw_dst=203.0.113.99" \
         "dropped: IPv4 to 203.0.113.99 from the uplink: not an EIP"
@@ -352,9 +346,7 @@ to port vm3 10.0.2.13: dl_dst 0a:00:00:00:02:0d
 output to vm3 (port 3)"
     expect_explain vm3 "udp,nw_dst=198.51.100.7" \
 "defaults: dl_src=0a:00:00:00:02:0d,nw_src=10.0.2.13,dl_dst=GW2,nw_ttl=64
-ingress vm3 (subnet s2, vpc1)
-port security: source MAC 0a:00:00:00:02:0d is vm3's own
-port security: source 10.0.2.13 is vm3's own
+$VM3_INGRESS
 to the gateway of s2: routed, TTL 64 -> 63
 SNAT 10.0.2.13 -> EIP e2 203.0.113.20 (pinned to port vm3), next hop 0a:ff:00:00:00:01
 SNATed: to the uplink of this chassis, the active gateway
@@ -367,22 +359,13 @@ test_trace_refused_binding() {
     # newcomer, vm3's pinning, is refused (docs/reliability-faults.md):
     # the EIP still reaches hv1's holder, and vm3's traffic to the
     # internet is dropped with the rule and the rows named.
-    check ovsdb-client transact "$HAVIP_NB_DB" \
-        "[\"HAVIP_Northbound\",{\"op\":\"update\",\"table\":\"Port\",\"where\":[[\"name\",\"==\",\"vm3\"]],\"row\":{\"eip\":[\"uuid\",\"$(havip-nbctl get EIP e1 _uuid)\"]}}]"
-    check havip-nbctl $WAIT sync
-    expect_explain uplink "tcp,nw_src=198.51.100.7,nw_dst=203.0.113.10" \
-"defaults: dl_dst=02:e1:cb:00:71:0a,nw_ttl=64
-ingress from the uplink pub
-EIP e1 203.0.113.10 bound to HAVIP hv1: DNAT to 10.0.1.100, TTL 64 -> 63
-to HAVIP hv1 10.0.1.100 -> holder vm1: dl_dst 0a:00:00:00:01:0b
-output to vm1 (port 1)"
+    raw_set_ref Port vm3 eip EIP e1
+    expect_explain uplink "$E1_FLOW" "$E1_TO_VM1"
     expect_verdict vm3 "tcp,nw_dst=198.51.100.7" \
         "dropped: no route to 198.51.100.7: in no subnet of vpc1, and the binding of EIP e1 to port vm3 is refused by rule 3 (one binding per EIP): EIP e1 is bound to both port vm3 and HAVIP hv1"
     # Once hv1's binding goes, vm3's pinning is no longer refused.
     check havip-nbctl $WAIT eip-unbind e1
-    check ovsdb-client transact "$HAVIP_NB_DB" \
-        "[\"HAVIP_Northbound\",{\"op\":\"update\",\"table\":\"Port\",\"where\":[[\"name\",\"==\",\"vm3\"]],\"row\":{\"eip\":[\"uuid\",\"$(havip-nbctl get EIP e1 _uuid)\"]}}]"
-    check havip-nbctl $WAIT sync
+    raw_set_ref Port vm3 eip EIP e1
     expect_verdict vm3 "tcp,nw_dst=198.51.100.7" "output to the uplink pub (port 9)"
 }
 
