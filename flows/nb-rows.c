@@ -5,7 +5,8 @@
  */
 
 /* Snapshots of HAVIP_Northbound rows as arrays, sorted by name, for
- * havip_rules_check(), and lookups in them by name or UUID. */
+ * havip_rules_check(), lookups in them by name or UUID, and whether a port
+ * is associated with a HAVIP. */
 
 #include <config.h>
 #include "havip-rules.h"
@@ -115,4 +116,16 @@ havip_nb_rows_find_havip(const struct havip_nb_rows *rows, const char *name)
         }
     }
     return NULL;
+}
+
+bool
+havip_is_associated(const struct nbrec_havip *havip,
+                    const struct nbrec_port *port)
+{
+    for (size_t i = 0; i < havip->n_ports; i++) {
+        if (havip->ports[i] == port) {
+            return true;
+        }
+    }
+    return false;
 }

@@ -40,6 +40,7 @@
 #include "flow.h"
 #include "havip-flow-table.h"
 #include "havip-pipeline.h"
+#include "havip-rules.h"
 #include "openvswitch/ofp-packet.h"
 #include "openvswitch/ofp-protocol.h"
 #include "openvswitch/ofpbuf.h"
@@ -206,17 +207,6 @@ read_encoded(struct fuzz_input *in, struct claim *claim)
     return msg;
 }
 
-static bool
-is_associated(const struct nbrec_havip *havip, const struct nbrec_port *port)
-{
-    for (size_t i = 0; i < havip->n_ports; i++) {
-        if (havip->ports[i] == port) {
-            return true;
-        }
-    }
-    return false;
-}
-
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -249,7 +239,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         ofpbuf_delete(msg);
         const struct nbrec_port *after = holders_current(h, h1);
 
-        fuzz_check(after == h1->holder || is_associated(h1, after),
+        fuzz_check(after == h1->holder || havip_is_associated(h1, after),
                    "learned a holder that is not associated");
         fuzz_check(holders_current(h, h2) == h2->holder,
                    "learned although options:learn=false");

@@ -421,17 +421,6 @@ check_holder_alone(const struct havip_verdicts *verdicts)
     }
 }
 
-static bool
-is_associated(const struct nbrec_havip *havip, const struct nbrec_port *port)
-{
-    for (size_t i = 0; i < havip->n_ports; i++) {
-        if (havip->ports[i] == port) {
-            return true;
-        }
-    }
-    return false;
-}
-
 /* A learned holder (override) gives a HAVIP the flows it will have once
  * the database says the same: "flows first, then the database" must not
  * change the flows a second time.  Checked for each learned holder that
@@ -448,7 +437,7 @@ check_learned_equals_database(struct rows *r, const struct havip_pipeline *p)
                 havip = r->havips[j];
             }
         }
-        if (!havip || !is_associated(havip, o->port)
+        if (!havip || !havip_is_associated(havip, o->port)
             || havip_pipeline_holder(p, havip) != o->port) {
             continue;
         }

@@ -133,6 +133,10 @@ const struct nbrec_port *havip_nb_rows_find_port(const struct havip_nb_rows *,
 const struct nbrec_havip *havip_nb_rows_find_havip(
     const struct havip_nb_rows *, const char *name);
 
+/* Returns true if 'port' is one of the ports associated with 'havip'. */
+bool havip_is_associated(const struct nbrec_havip *havip,
+                         const struct nbrec_port *port);
+
 /* The region a subnet belongs to, or NULL when the chain is broken. */
 const struct nbrec_region *havip_subnet_region(const struct nbrec_subnet *);
 

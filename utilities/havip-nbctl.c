@@ -604,18 +604,6 @@ same_mac(const char *stored, struct eth_addr mac)
     return eth_addr_from_string(stored, &x) && eth_addr_equals(x, mac);
 }
 
-/* Returns true if 'havip' has 'port' among its associated ports. */
-static bool
-havip_has_port(const struct nbrec_havip *havip, const struct nbrec_port *port)
-{
-    for (size_t i = 0; i < havip->n_ports; i++) {
-        if (havip->ports[i] == port) {
-            return true;
-        }
-    }
-    return false;
-}
-
 /* Removes 'port' from the ports of 'havip' and, if it holds 'havip', clears
  * the holder. */
 static void
@@ -1262,7 +1250,7 @@ cmd_havip_associate(struct ctl_context *ctx)
     const struct nbrec_port *port;
 
     if (!havip_port_lookup(ctx, &havip, &port)
-        || havip_has_port(havip, port)) {
+        || havip_is_associated(havip, port)) {
         return;
     }
     if (port->subnet != havip->subnet) {
@@ -1292,7 +1280,7 @@ cmd_havip_disassociate(struct ctl_context *ctx)
     if (!havip_port_lookup(ctx, &havip, &port)) {
         return;
     }
-    if (!havip_has_port(havip, port)) {
+    if (!havip_is_associated(havip, port)) {
         if (!shash_find(&ctx->options, "--if-exists")) {
             ctl_error(ctx, "%s: port is not associated with HAVIP %s",
                       port->name, havip->name);
@@ -1311,7 +1299,7 @@ cmd_havip_set_holder(struct ctl_context *ctx)
     if (!havip_port_lookup(ctx, &havip, &port)) {
         return;
     }
-    if (!havip_has_port(havip, port)) {
+    if (!havip_is_associated(havip, port)) {
         rule_error(ctx, HAVIP_RULE_HOLDER,
                    "port %s is not associated with HAVIP %s",
                    port->name, havip->name);
@@ -1560,7 +1548,7 @@ cmd_eip_bind_port(struct ctl_context *ctx)
     /* Rule 4: pinning to a vNIC of a HAVIP works, but does not fail over. */
     const char *havip_name = NULL;
     NBREC_HAVIP_FOR_EACH (havip, ctx->idl) {
-        if (havip_has_port(havip, port)
+        if (havip_is_associated(havip, port)
             && (!havip_name || strcmp(havip->name, havip_name) < 0)) {
             havip_name = havip->name;
         }
