@@ -19,6 +19,11 @@
  * removed by another client in full (our own changes come abbreviated).
  * One that carries havip's cookie sends us back to DUMPING, so a flow
  * deleted or changed behind our back is restored within a round trip.
+ * Another client that keeps changing havip's flows (a second controller
+ * fighting this one) must not make us read every flow again for each of
+ * its changes: after one such re-read, the next waits at least
+ * FOREIGN_DUMP_MIN_MSEC, doubling while the changes go on, up to
+ * FOREIGN_DUMP_MAX_MSEC.
  *
  * rconn backs off up to 8 s between attempts to connect; after
  * ovs-vswitchd restarts (or the bridge is re-created) that would leave the
@@ -71,6 +76,7 @@ COVERAGE_DEFINE(ofctrl_packet_in);
 COVERAGE_DEFINE(ofctrl_packet_in_overflow);
 COVERAGE_DEFINE(ofctrl_foreign_change);
 COVERAGE_DEFINE(ofctrl_socket_retry);
+COVERAGE_DEFINE(ofctrl_dump);
 
 /* The flow monitor's ID on each connection. */
 #define FLOW_MONITOR_ID 1
@@ -79,6 +85,11 @@ COVERAGE_DEFINE(ofctrl_socket_retry);
  * how many quick attempts a new socket gets before rconn's backoff. */
 #define SOCKET_WATCH_MSEC 50
 #define SOCKET_RETRIES 20
+
+/* Re-reads of the switch's flows for another client's changes: the least
+ * and the most time between two (see the top). */
+#define FOREIGN_DUMP_MIN_MSEC 100
+#define FOREIGN_DUMP_MAX_MSEC 4000
 
 /* Packet-ins (holder learning) at most this many per second per chassis,
  * and queued at most this many between two main loop iterations. */
@@ -128,6 +139,14 @@ struct ofctrl {
     ovs_be32 meter_xid;         /* Meter ADD in flight. */
     ovs_be32 monitor_xid;       /* Flow monitor request. */
     uint64_t n_foreign;         /* Our flows changed by another client. */
+
+    /* Re-reads of the switch's flows for another client's changes. */
+    struct {
+        bool pending;           /* One is due at 'next_msec'. */
+        long long int last_msec; /* When the last one started. */
+        long long int next_msec; /* Not before then. */
+        long long int backoff;  /* Current least interval, in ms. */
+    } redump;
 
     /* The management socket while disconnected (see the top). */
     struct {
@@ -258,7 +277,45 @@ ofctrl_start_dump(struct ofctrl *oc)
     pending_clear(oc);
     oc->state = S_DUMPING;
     oc->full_sync = false;
+    oc->redump.pending = false;
+    COVERAGE_INC(ofctrl_dump);
     ofctrl_send(oc, msg);
+}
+
+/* Starts the re-read that another client's change made due, if it is time
+ * (see the top).  A change that arrives while one is in flight or waiting
+ * needs one more after it, which 'pending' remembers. */
+static void
+ofctrl_redump_run(struct ofctrl *oc)
+{
+    long long int now = time_msec();
+
+    if (!oc->redump.pending || now < oc->redump.next_msec) {
+        return;
+    }
+    if (oc->redump.backoff
+        && now - oc->redump.last_msec < 2 * oc->redump.backoff) {
+        /* Still going on: back off further. */
+        oc->redump.backoff = MIN(2 * oc->redump.backoff,
+                                 FOREIGN_DUMP_MAX_MSEC);
+    } else {
+        oc->redump.backoff = FOREIGN_DUMP_MIN_MSEC;
+    }
+    oc->redump.last_msec = now;
+    oc->redump.next_msec = now + oc->redump.backoff;
+    ofctrl_start_dump(oc);
+}
+
+/* Notes that the switch's flows are not what we believe (another client
+ * changed them, or changes went unreported): reads them again, at once or
+ * after the backoff. */
+static void
+ofctrl_foreign_change(struct ofctrl *oc)
+{
+    COVERAGE_INC(ofctrl_foreign_change);
+    oc->n_foreign++;
+    oc->redump.pending = true;
+    ofctrl_redump_run(oc);
 }
 
 /* Adds the flows of one flow stats reply to 'dumped'.  Returns true
@@ -499,9 +556,7 @@ ofctrl_handle_flow_update(struct ofctrl *oc, const struct ofp_header *oh)
     }
     ofpbuf_uninit(&ofpacts);
     if (foreign) {
-        COVERAGE_INC(ofctrl_foreign_change);
-        oc->n_foreign++;
-        ofctrl_start_dump(oc);
+        ofctrl_foreign_change(oc);
     }
 }
 
@@ -538,7 +593,7 @@ ofctrl_recv(struct ofctrl *oc, const struct ofp_header *oh)
         break;
     case OFPTYPE_FLOW_MONITOR_RESUMED:
         /* Updates were lost while the monitor was paused. */
-        ofctrl_start_dump(oc);
+        ofctrl_foreign_change(oc);
         break;
     case OFPTYPE_PACKET_IN:
         COVERAGE_INC(ofctrl_packet_in);
@@ -646,6 +701,7 @@ ofctrl_run(struct ofctrl *oc, const char *target)
         ofctrl_recv(oc, msg->data);
         ofpbuf_delete(msg);
     }
+    ofctrl_redump_run(oc);
 }
 
 /* Returns the oldest packet-in received and not yet taken (the caller owns
@@ -672,6 +728,9 @@ ofctrl_wait(struct ofctrl *oc)
     }
     if (oc->target && !rconn_is_connected(oc->rconn)) {
         poll_timer_wait_until(oc->sock.next_msec);
+    }
+    if (oc->redump.pending && rconn_is_connected(oc->rconn)) {
+        poll_timer_wait_until(oc->redump.next_msec);
     }
 }
 

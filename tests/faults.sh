@@ -737,3 +737,34 @@ test_faults_dummy_foreign_flows() {
     expect_eq "$(coverage ofctrl_foreign_change)" 1 "foreign changes seen"
     expect_working
 }
+
+# Another client keeps adding flows with havip's cookie (a second
+# controller fighting this one): each is seen, but the switch's flows are
+# not read again for each one (the re-reads back off), and once the storm
+# ends havip's flows are restored and the foreign ones gone.
+test_faults_dummy_foreign_storm() {
+    dp_setup
+    sw_flows > sw-before.txt
+    log0=$(ctl_log_lines)
+    nadd=0 end=$(( $(date +%s) + 20 ))
+    while [ $nadd -lt 150 ] && [ "$(date +%s)" -lt $end ]; do
+        nadd=$((nadd + 1))
+        check ovs-ofctl -O OpenFlow15 add-flow br-int \
+            "cookie=0x4856000012345678,table=35,priority=200,ip,nw_dst=10.9.$((nadd / 200)).$((nadd % 200 + 1)),actions=drop"
+    done
+    [ $nadd -ge 50 ] || fail "only $nadd foreign flows added in 20 s"
+    wait_until '[ "$(sw_flows | wc -l)" = "$(wc -l < sw-before.txt)" ]' 30
+    check havip-nbctl $WAIT sync
+    sw_flows > sw-after.txt
+    check diff -u sw-before.txt sw-after.txt
+    # Every re-read ends with "switch has N havip flows".
+    dumps=$(tail -n +$((log0 + 1)) "$HAVIP_RUNDIR/havip-controller.log" \
+            | grep -c 'switch has [0-9]* havip flows' || true)
+    echo "FIGURE foreign storm: $nadd foreign flows added, $dumps re-reads" >&2
+    [ "$dumps" -ge 1 ] || fail "the foreign flows were never seen"
+    [ "$dumps" -le 30 ] || fail "$dumps re-reads for $nadd foreign changes"
+    # The coverage totals catch up within a second or so.
+    wait_until '[ "$(coverage ofctrl_foreign_change)" -ge 1 ]' 20
+    expect_working
+    recompute_equal
+}

@@ -255,3 +255,35 @@ p2' nb_field Port name
     grep -q tunnel_key columns.out && fail "Port.tunnel_key is still there"
     return 0
 }
+
+# A new file whose NB_Global row cannot be written (a schema whose
+# NB_Global needs a row of another table).  "ovsdb-tool transact" exits 0
+# on a failed transaction: start_nb must still fail, leave no file behind
+# (a second start would otherwise take the row-less file for a database
+# and serve it) and start nothing.
+test_upgrade_create_fails() {
+    python3 - "$upgrade_schema" >bad.ovsschema <<'PY'
+import json, sys
+schema = json.load(open(sys.argv[1]))
+schema["tables"]["NB_Global"]["columns"]["region"] = {
+    "type": {"key": {"type": "uuid", "refTable": "Region"}}}
+json.dump(schema, sys.stdout, indent=2)
+PY
+    for i in 1 2; do
+        rc=0
+        upgrade_ctl --db-nb-schema="$TESTDIR/bad.ovsschema" start_nb \
+            >start.out 2>&1 || rc=$?
+        cat start.out >&2
+        expect_eq "$rc" 1 "start_nb's exit status (start $i)"
+        grep -q "cannot create $upgrade_db: .*referential integrity" \
+            start.out || fail "start $i did not say why"
+        [ ! -e "$upgrade_db" ] || fail "start $i left $upgrade_db"
+        [ ! -e "$upgrade_db.new" ] || fail "start $i left $upgrade_db.new"
+        [ ! -e "$HAVIP_RUNDIR/havip_nb.pid" ] || fail "a server started"
+    done
+    check_output '' upgrade_backups
+
+    # With a schema that works, the same directory gets a good file.
+    check upgrade_ctl start_nb
+    check_output 0 havip-nbctl get NB_Global . nb_cfg
+}
