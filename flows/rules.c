@@ -496,17 +496,6 @@ check_port(struct rules_ctx *ctx, const struct nbrec_port *port)
     free(what);
 }
 
-static bool
-havip_has_port(const struct nbrec_havip *havip, const struct nbrec_port *p)
-{
-    for (size_t i = 0; i < havip->n_ports; i++) {
-        if (havip->ports[i] == p) {
-            return true;
-        }
-    }
-    return false;
-}
-
 static void
 check_havip(struct rules_ctx *ctx, const struct nbrec_havip *havip)
 {
@@ -527,7 +516,7 @@ check_havip(struct rules_ctx *ctx, const struct nbrec_havip *havip)
                           havip->subnet ? havip->subnet->name : "?");
         }
     }
-    if (havip->holder && !havip_has_port(havip, havip->holder)) {
+    if (havip->holder && !havip_is_associated(havip, havip->holder)) {
         add_violation(ctx->verdicts, row, HAVIP_RULE_HOLDER,
                       "holder %s of %s is not one of its associated ports",
                       havip->holder->name, what);
