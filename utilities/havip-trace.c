@@ -61,6 +61,7 @@ static const char *bridge_opt;  /* --bridge, or NULL for the configured. */
 static const char *target;      /* --switch. */
 static bool detailed;           /* --detailed. */
 static bool summary;            /* --summary. */
+static bool tables;             /* --tables. */
 static unsigned int timeout = 10;   /* --timeout, in seconds. */
 
 /* An interface of the bridge. */
@@ -125,6 +126,11 @@ struct tracer {
 OVS_NO_RETURN static void usage(void);
 static void parse_options(int argc, char *argv[]);
 
+static void tracer_destroy(struct tracer *);
+
+/* The tracer main() builds, for trace_fatal() to release (NULL before). */
+static struct tracer *the_tracer;
+
 /* Failing with one line on stderr. */
 
 OVS_NO_RETURN static void OVS_PRINTF_FORMAT(1, 2)
@@ -137,17 +143,26 @@ trace_fatal(const char *format, ...)
     vfprintf(stderr, format, args);
     va_end(args);
     putc('\n', stderr);
+    if (the_tracer) {
+        tracer_destroy(the_tracer);
+    }
+    free(ovs_db);
     exit(EXIT_FAILURE);
 }
 
 /* Databases. */
 
-/* Connects to 'remote' and returns its contents once they arrived. */
-static struct ovsdb_idl *
-read_db(const char *remote, const struct ovsdb_idl_class *class)
+/* Connects to 'remote' and returns, in '*idlp', its contents once they
+ * arrived. */
+static void
+read_db(const char *remote, const struct ovsdb_idl_class *class,
+        struct ovsdb_idl **idlp)
 {
-    struct ovsdb_idl *idl = ovsdb_idl_create(remote, class, true,
-                                             strchr(remote, ',') != NULL);
+    /* Stored in '*idlp' (the tracer's) at once, so that trace_fatal()
+     * releases it too. */
+    struct ovsdb_idl *idl = *idlp = ovsdb_idl_create(remote, class, true,
+                                                     strchr(remote, ',')
+                                                     != NULL);
     long long int deadline = time_msec() + timeout * 1000LL;
     unsigned int seqno = ovsdb_idl_get_seqno(idl);
 
@@ -160,7 +175,7 @@ read_db(const char *remote, const struct ovsdb_idl_class *class)
         }
         if (ovsdb_idl_has_ever_connected(idl)
             && seqno != ovsdb_idl_get_seqno(idl)) {
-            return idl;
+            return;
         }
         ovsdb_idl_wait(idl);
         poll_timer_wait_until(deadline);
@@ -1525,8 +1540,9 @@ main(int argc, char *argv[])
 
     memset(&t, 0, sizeof t);
     havip_verdicts_init(&t.verdicts);
-    t.nb_idl = read_db(nb_db, &nbrec_idl_class);
-    t.ovs_idl = read_db(ovs_db, &ovsrec_idl_class);
+    the_tracer = &t;
+    read_db(nb_db, &nbrec_idl_class, &t.nb_idl);
+    read_db(ovs_db, &ovsrec_idl_class, &t.ovs_idl);
     havip_nb_rows_from_idl(t.nb_idl, &t.rows);
     havip_rules_check(&t.rows, &t.verdicts);
     read_local(&t);
@@ -1546,6 +1562,7 @@ main(int argc, char *argv[])
     }
     free(output);
     tracer_destroy(&t);
+    free(ovs_db);
     return EXIT_SUCCESS;
 }
 
@@ -1604,8 +1621,8 @@ parse_options(int argc, char *argv[])
             detailed = false;
             break;
         case OPT_TABLES:
-            print_tables();
-            exit(EXIT_SUCCESS);
+            tables = true;
+            break;
         case 't':
             if (!str_to_uint(optarg, 10, &timeout) || !timeout) {
                 trace_fatal("value %s on -t or --timeout is invalid",
@@ -1626,6 +1643,10 @@ parse_options(int argc, char *argv[])
         }
     }
     free(short_options);
+    if (tables) {
+        print_tables();
+        exit(EXIT_SUCCESS);
+    }
 
     if (!nb_db) {
         nb_db = getenv("HAVIP_NB_DB");
