@@ -11,11 +11,11 @@
 #include "nb-remote.h"
 
 #include <string.h>
-#include <sys/stat.h>
 #include "coverage.h"
 #include "openvswitch/poll-loop.h"
 #include "openvswitch/vlog.h"
 #include "ovsdb-idl.h"
+#include "socket-id.h"
 #include "svec.h"
 #include "timeval.h"
 #include "util.h"
@@ -41,8 +41,7 @@ struct nb_remote {
     /* A single "unix:" remote's socket: the one last connected through or
      * tried, so that a server started again is tried at once instead of
      * after the IDL's backoff (up to 8 s). */
-    bool sock_known;
-    ino_t sock_ino;
+    struct socket_id sock;
     long long int sock_next;    /* When to look at it again. */
 };
 
@@ -117,12 +116,10 @@ unix_socket(const char *remote)
 static void
 note_socket(struct nb_remote *r, const char *configured)
 {
-    const char *path = unix_socket(configured);
-    struct stat st;
-
-    r->sock_known = path && !stat(path, &st);
-    if (r->sock_known) {
-        r->sock_ino = st.st_ino;
+    if (unix_socket(configured)) {
+        socket_id_read(configured, &r->sock);
+    } else {
+        r->sock.valid = false;
     }
 }
 
@@ -133,18 +130,17 @@ static void
 watch_socket(struct nb_remote *r, struct ovsdb_idl *idl,
              const char *configured, long long int now)
 {
-    const char *path = unix_socket(configured);
-    struct stat st;
+    struct socket_id sock;
 
-    if (!path || now < r->sock_next) {
+    if (!unix_socket(configured) || now < r->sock_next) {
         return;
     }
     r->sock_next = now + NB_REMOTE_SOCKET_MSEC;
-    if (stat(path, &st) || (r->sock_known && st.st_ino == r->sock_ino)) {
+    socket_id_read(configured, &sock);
+    if (!sock.valid || socket_id_equal(&sock, &r->sock)) {
         return;
     }
-    r->sock_known = true;
-    r->sock_ino = st.st_ino;
+    r->sock = sock;
     COVERAGE_INC(nb_remote_socket_back);
     VLOG_INFO("%s: a new socket appeared: connecting at once", configured);
     ovsdb_idl_set_remote(idl, NULL, true);

@@ -34,7 +34,6 @@
 #include "switch-conn.h"
 
 #include <malloc.h>
-#include <sys/stat.h>
 
 #include "byte-order.h"
 #include "coverage.h"
@@ -42,6 +41,7 @@
 #include "havip-flow-table.h"
 #include "havip-pipeline.h"
 #include "metrics.h"
+#include "socket-id.h"
 #include "openvswitch/dynamic-string.h"
 #include "openvswitch/list.h"
 #include "openvswitch/ofp-actions.h"
@@ -150,9 +150,7 @@ struct ofctrl {
 
     /* The management socket while disconnected (see the top). */
     struct {
-        bool valid;             /* 'ino' and 'ctime' are known. */
-        ino_t ino;              /* Of the socket last connected through. */
-        struct timespec ctime;
+        struct socket_id last;  /* Last connected through. */
         ino_t try_ino;          /* Of the socket being tried. */
         int n_tries;            /* Quick attempts left on it. */
         long long int next_msec; /* When to look again. */
@@ -611,14 +609,6 @@ ofctrl_recv(struct ofctrl *oc, const struct ofp_header *oh)
     }
 }
 
-/* Stats the management socket of unix target 'target' into 'st'.  Returns
- * false if it has none. */
-static bool
-socket_stat(const char *target, struct stat *st)
-{
-    return !strncmp(target, "unix:", 5) && !stat(target + 5, st);
-}
-
 /* While disconnected: if a management socket appeared that is not the one
  * last connected through (ovs-vswitchd restarted, the bridge came back),
  * tries to connect at once instead of waiting out rconn's backoff, every
@@ -626,22 +616,18 @@ socket_stat(const char *target, struct stat *st)
 static void
 ofctrl_watch_socket(struct ofctrl *oc)
 {
-    struct stat st;
+    struct socket_id now;
 
     if (time_msec() < oc->sock.next_msec) {
         return;
     }
     oc->sock.next_msec = time_msec() + SOCKET_WATCH_MSEC;
-    if (!socket_stat(oc->target, &st)) {
-        return;
+    socket_id_read(oc->target, &now);
+    if (!now.valid || socket_id_equal(&now, &oc->sock.last)) {
+        return;                 /* None, or the dead switch's socket. */
     }
-    if (oc->sock.valid && st.st_ino == oc->sock.ino
-        && st.st_ctim.tv_sec == oc->sock.ctime.tv_sec
-        && st.st_ctim.tv_nsec == oc->sock.ctime.tv_nsec) {
-        return;                 /* The dead switch's socket. */
-    }
-    if (st.st_ino != oc->sock.try_ino) {
-        oc->sock.try_ino = st.st_ino;
+    if (now.ino != oc->sock.try_ino) {
+        oc->sock.try_ino = now.ino;
         oc->sock.n_tries = SOCKET_RETRIES;
     }
     if (oc->sock.n_tries > 0
@@ -656,13 +642,7 @@ ofctrl_watch_socket(struct ofctrl *oc)
 static void
 ofctrl_note_socket(struct ofctrl *oc)
 {
-    struct stat st;
-
-    oc->sock.valid = socket_stat(oc->target, &st);
-    if (oc->sock.valid) {
-        oc->sock.ino = st.st_ino;
-        oc->sock.ctime = st.st_ctim;
-    }
+    socket_id_read(oc->target, &oc->sock.last);
     oc->sock.try_ino = 0;
     oc->sock.n_tries = 0;
 }
@@ -674,7 +654,7 @@ ofctrl_run(struct ofctrl *oc, const char *target)
     if (!oc->target || strcmp(oc->target, target)) {
         free(oc->target);
         oc->target = xstrdup(target);
-        oc->sock.valid = false;
+        oc->sock.last.valid = false;
         rconn_connect(oc->rconn, target, target);
     }
 
