@@ -56,6 +56,15 @@ deb_build() {
     check make -C "$HAVIP_SRCDIR" deb
 }
 
+# deb_tool COMMAND PACKAGE: COMMAND is there, installed from PACKAGE when
+# missing (as root); without root and without it, the test is skipped.
+deb_tool() {
+    command -v "$1" >/dev/null && return 0
+    [ "$(id -u)" = 0 ] || skip "$1 is missing (run as root)"
+    check "$HAVIP_SRCDIR/build-aux/install-deps.sh" "$2"
+    command -v "$1" >/dev/null || fail "$1 missing after installing $2"
+}
+
 # deb_list PACKAGE: the paths of PACKAGE's files and links, not directories,
 # sorted, without the leading ".".
 deb_list() {
@@ -237,24 +246,22 @@ havip $deb_version" "$root/usr/bin/havip-trace" --version
     done
     # systemd's own check, with the host's units (openvswitch-switch's
     # among them) beside the packages' in the root: no warning at all.
-    if command -v systemd-analyze >/dev/null \
-            && [ -f /lib/systemd/system/openvswitch-switch.service ]; then
-        check cp -an /lib/systemd/system/. "$root/lib/systemd/system/"
-        systemd-analyze verify --man=no --root="$root" \
-            /lib/systemd/system/havip-central.service \
-            /lib/systemd/system/havip-controller.service >verify.out 2>&1 \
-            || { cat verify.out >&2; fail "systemd-analyze verify"; }
-        check_output '' cat verify.out
-    fi
+    deb_tool systemd-analyze systemd
+    check test -f /lib/systemd/system/openvswitch-switch.service
+    check cp -an /lib/systemd/system/. "$root/lib/systemd/system/"
+    systemd-analyze verify --man=no --root="$root" \
+        /lib/systemd/system/havip-central.service \
+        /lib/systemd/system/havip-controller.service >verify.out 2>&1 \
+        || { cat verify.out >&2; fail "systemd-analyze verify"; }
+    check_output '' cat verify.out
     unit=$root/lib/systemd/system/havip-controller.service
     grep -qx 'Requires=openvswitch-switch.service' "$unit" || fail "Requires"
     grep -qx 'After=openvswitch-switch.service havip-central.service' "$unit" \
         || fail "After"
-    if command -v logrotate >/dev/null; then
-        for f in "$root"/etc/logrotate.d/havip-*; do
-            check logrotate --debug --state="$TESTDIR/logrotate.state" "$f"
-        done
-    fi
+    deb_tool logrotate logrotate
+    for f in "$root"/etc/logrotate.d/havip-*; do
+        check logrotate --debug --state="$TESTDIR/logrotate.state" "$f"
+    done
 
     # Removal and purge take everything away again.
     check dpkg --root="$root" --force-depends --purge $deb_packages
@@ -297,21 +304,20 @@ test_deb_installed_daemons() {
 
     # The packages' logrotate files, pointed at the run directory: each
     # daemon writes to the new log file after the rotation.
-    if command -v logrotate >/dev/null; then
-        for u in havip-central havip-controller; do
-            sed -e "s,/var/log/havip/,$HAVIP_RUNDIR/," \
-                -e "s,/run/havip/,$HAVIP_RUNDIR/,g" \
-                "$root/etc/logrotate.d/$u" >"logrotate-$u"
-            check logrotate -f --state="$TESTDIR/logrotate.state" \
-                "logrotate-$u"
-        done
-        for d in havip_nb havip-controller; do
-            check test -f "$HAVIP_RUNDIR/$d.log.1"
-            pid=$(cat "$HAVIP_RUNDIR/$d.pid")
-            wait_until \
-                "ls -l /proc/$pid/fd | grep -q ' $HAVIP_RUNDIR/$d.log\$'" 30
-        done
-    fi
+    deb_tool logrotate logrotate
+    for u in havip-central havip-controller; do
+        sed -e "s,/var/log/havip/,$HAVIP_RUNDIR/," \
+            -e "s,/run/havip/,$HAVIP_RUNDIR/,g" \
+            "$root/etc/logrotate.d/$u" >"logrotate-$u"
+        check logrotate -f --state="$TESTDIR/logrotate.state" \
+            "logrotate-$u"
+    done
+    for d in havip_nb havip-controller; do
+        check test -f "$HAVIP_RUNDIR/$d.log.1"
+        pid=$(cat "$HAVIP_RUNDIR/$d.pid")
+        wait_until \
+            "ls -l /proc/$pid/fd | grep -q ' $HAVIP_RUNDIR/$d.log\$'" 30
+    done
 
     # Stopped with --restart, the chassis stays; without, it leaves.
     check "$ctl" --restart stop_controller
